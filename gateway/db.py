@@ -1,0 +1,56 @@
+"""Database set-up: tortoise config for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise, connections
+
+
+def normalise_url(url: str) -> str:
+    """Accept postgresql:// spellings and make SQLite wait for locks instead of failing."""
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite://") and url != "sqlite://:memory:":
+        path = url.removeprefix("sqlite://").split("?", 1)[0]
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if "busy_timeout" not in url:
+            url += ("&" if "?" in url else "?") + "busy_timeout=10000"
+    return url
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+
+def tortoise_config(url: str, model_apps: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Build tortoise's config: one tortoise app per domain, each with its own migrations.
+
+    model_apps maps a label to {"models": [module, ...], "migrations": "package.migrations"}.
+    """
+    apps = {
+        label: {**spec, "default_connection": "default"} for label, spec in model_apps.items()
+    }
+    return {
+        "connections": {"default": normalise_url(url)},
+        "apps": apps,
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def current_dialect() -> str:
+    """'sqlite' or 'postgres', for the few queries that differ (full-text search, locking)."""
+    conn = connections.get("default")
+    name = type(conn).__module__
+    return "postgres" if "asyncpg" in name or "psycopg" in name else "sqlite"
+
+
+async def init(url: str, model_apps: dict[str, dict[str, Any]]) -> None:
+    # Sanic runs listeners and requests in different tasks: use the global context fallback.
+    await Tortoise.init(config=tortoise_config(url, model_apps), _enable_global_fallback=True)
+
+
+async def close() -> None:
+    await Tortoise.close_connections()

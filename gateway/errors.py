@@ -1,0 +1,186 @@
+"""The one error shape: {"error": {"code", "message", "fields"}} with the right status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse, json
+
+log = logging.getLogger("govmatrix.errors")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiError(Exception):
+    """An error a client can act on; views and services raise it, the handler shapes it."""
+
+    status = 400
+    code = "bad_request"
+    message = "请求有误"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        fields: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message or self.message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.fields = fields or {}
+        self.extra = extra or {}
+        super().__init__(self.message)
+
+
+class NotFound(ApiError):
+    status, code, message = 404, "not_found", "未找到"
+
+
+class Unauthorized(ApiError):
+    status, code, message = 401, "unauthorized", "请先登录"
+
+
+class Forbidden(ApiError):
+    status, code, message = 403, "forbidden", "没有权限"
+
+
+class Conflict(ApiError):
+    status, code, message = 409, "conflict", "与现有数据冲突"
+
+
+class Invalid(ApiError):
+    status, code, message = 422, "invalid", "提交的内容有误"
+
+
+class RateLimited(ApiError):
+    status, code, message = 429, "rate_limited", "操作太频繁，请稍后再试"
+
+
+def error_body(
+    code: str, message: str, fields: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message, "fields": fields or {}}
+    body.update(extra)
+    return {"error": body}
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None, **extra: Any
+) -> HTTPResponse:
+    return json(error_body(code, message, fields, **extra), status=status)
+
+
+def fields_from_validation(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        msg = err.get("msg", "无效")
+        # Custom validators raise ValueError("中文说明"); pydantic prefixes "Value error, ".
+        msg = msg.removeprefix("Value error, ")
+        fields.setdefault(loc, _translate(err.get("type", ""), msg))
+    return fields
+
+
+_TYPE_MESSAGES = {
+    "missing": "必填",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "bool_type": "应为布尔值",
+    "bool_parsing": "应为布尔值",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "extra_forbidden": "不支持的字段",
+    "string_too_short": "太短",
+    "string_too_long": "太长",
+    "greater_than_equal": "数值太小",
+    "greater_than": "数值太小",
+    "less_than_equal": "数值太大",
+    "less_than": "数值太大",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "datetime_parsing": "应为日期时间",
+    "datetime_from_date_parsing": "应为日期时间",
+    "enum": "不在可选范围内",
+    "literal_error": "不在可选范围内",
+    "string_pattern_mismatch": "格式不正确",
+    "too_short": "太少",
+    "too_long": "太多",
+}
+
+
+def _translate(kind: str, fallback: str) -> str:
+    return _TYPE_MESSAGES.get(kind, fallback)
+
+
+def parse_body(request: Request, schema: type[M]) -> M:
+    """Validate a JSON body against a schema; bad JSON or fields raise the one error shape."""
+    raw = request.body
+    if not raw:
+        raise ApiError("请求体不能为空", code="empty_body")
+    try:
+        import json as _json
+
+        data = _json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError("请求体不是有效的 JSON", code="malformed_json") from exc
+    if not isinstance(data, dict):
+        raise Invalid("请求体应为 JSON 对象", code="malformed_json")
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid(fields=fields_from_validation(exc)) from exc
+
+
+def parse_query(request: Request, schema: type[M]) -> M:
+    """Validate query-string arguments (first value of each) against a schema."""
+    data = {k: v[0] for k, v in request.args.items() if v}
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid("查询参数有误", fields=fields_from_validation(exc)) from exc
+
+
+_SANIC_CODES = {
+    400: ("bad_request", "请求有误"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "没有权限"),
+    404: ("not_found", "未找到该地址"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    408: ("request_timeout", "请求超时"),
+    413: ("payload_too_large", "请求体过大"),
+    416: ("range_not_satisfiable", "请求范围无效"),
+    429: ("rate_limited", "操作太频繁，请稍后再试"),
+    503: ("unavailable", "服务暂不可用"),
+}
+
+
+def install(app: Sanic) -> None:
+    """Route every exception through the one error shape."""
+
+    @app.exception(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> HTTPResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+
+    @app.exception(SanicException)
+    async def _sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
+        status = getattr(exc, "status_code", 500) or 500
+        code, message = _SANIC_CODES.get(status, ("error", "请求失败"))
+        if status >= 500:
+            log.error("server error on %s %s: %s", request.method, request.path, exc)
+        return error_response(status, code, message)
+
+    @app.exception(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> HTTPResponse:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "服务器内部错误，请稍后再试")

@@ -1,0 +1,172 @@
+"""Test harness: real database (SQLite or PostgreSQL), real Redis, the sandbox and app over HTTP.
+
+Environment:
+  TEST_DATABASE_URL  PostgreSQL URL for `make test-pg` (default: a fresh SQLite file under var/test)
+  TEST_REDIS_URL     Redis URL; the suite uses its own database number and flushes it per test
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+GOVMATRIX = str(VENV_BIN / "govmatrix")
+RUN_DIR = ROOT / "var" / "test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+# --- network guard: nothing in the suite may leave the machine --------------------------------
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address):  # type: ignore[no-untyped-def]
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        if host not in ("localhost", "::1") and not str(host).startswith("127."):
+            raise RuntimeError(f"test tried to reach non-loopback address {host!r}")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+# --- the environment every process of the suite shares ---------------------------------------
+RUN_DIR.mkdir(parents=True, exist_ok=True)
+_db_url = os.environ.get("TEST_DATABASE_URL") or f"sqlite://{RUN_DIR}/suite-{os.getpid()}.sqlite3"
+_redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SANDBOX_PORT = free_port()
+TEST_ENV = {
+    "APP_ENV": "test",
+    "APP_DATABASE_URL": _db_url,
+    "APP_REDIS_URL": _redis_url,
+    "APP_WECHAT_API_BASE": f"http://127.0.0.1:{SANDBOX_PORT}",
+    "APP_MEDIA_DIR": str(RUN_DIR / f"media-{os.getpid()}"),
+}
+os.environ.update(TEST_ENV)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([GOVMATRIX, *args], cwd=ROOT, env={**os.environ, **TEST_ENV},
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def prepared_database() -> str:
+    """Migrate and seed the demo county once per run."""
+    if _db_url.startswith("sqlite://"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(_db_url.removeprefix("sqlite://") + suffix).unlink(missing_ok=True)
+    for args in (("migrate",), ("seed-demo",)):
+        done = _cli(*args)
+        assert done.returncode == 0, f"govmatrix {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+    return _db_url
+
+
+@pytest.fixture(scope="session")
+def sandbox_url() -> Iterator[str]:
+    """The WeChat sandbox, over real HTTP, on its own port."""
+    url = f"http://127.0.0.1:{SANDBOX_PORT}"
+    log = open(RUN_DIR / f"sandbox-{os.getpid()}.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([GOVMATRIX, "sandbox", "--port", str(SANDBOX_PORT)], cwd=ROOT,
+                            env={**os.environ, **TEST_ENV}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(url + "/sandbox/calls", proc=proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server_url(prepared_database: str, sandbox_url: str) -> Iterator[str]:
+    """The app itself, as `govmatrix serve` runs it, on its own port."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(RUN_DIR / f"server-{os.getpid()}.log", "w")  # noqa: SIM115
+    env = {**os.environ, **TEST_ENV, "APP_PUBLIC_BASE_URL": url}
+    proc = subprocess.Popen([GOVMATRIX, "serve", "--port", str(port), "--single-process"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(url + "/healthz", proc=proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+async def db(prepared_database: str) -> AsyncIterator[None]:
+    """Tortoise in the test process, on the same database the server uses."""
+    from gateway import db as gdb
+    from gateway import redis as gredis
+    from gateway.app import MODEL_APPS
+
+    await gdb.init(prepared_database, MODEL_APPS)
+    gredis.connect(_redis_url)
+    yield
+    await gredis.close()
+    await gdb.close()
+
+
+@pytest.fixture(autouse=True)
+def flush_redis() -> None:
+    """Each test starts with an empty Redis database of its own number."""
+    import redis
+
+    client = redis.Redis.from_url(_redis_url)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+async def api(server_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def sandbox(sandbox_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=30) as client:
+        yield client
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict:
+    """Assert the one error shape and return its body."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["fields"], dict)
+    if code is not None:
+        assert body["error"]["code"] == code, body
+    return body["error"]
