@@ -12,9 +12,6 @@ ops/redis.sh start
 
 echo "==> applying migrations"
 $BIN/govmatrix migrate
-echo "==> loading the demo county"
-$BIN/govmatrix seed-demo
-
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -27,8 +24,16 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# The sandbox first: loading the demo county registers its accounts there, as an admin
+# would paste callback settings into WeChat's platform.
 $BIN/govmatrix sandbox --port 8001 &
 pids+=($!)
+for _ in $(seq 100); do
+  curl -fs http://127.0.0.1:8001/sandbox/calls >/dev/null 2>&1 && break
+  sleep 0.2
+done
+echo "==> loading the demo county"
+$BIN/govmatrix seed-demo
 $BIN/govmatrix serve --port 8000 --dev &
 pids+=($!)
 

@@ -79,8 +79,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def prepared_database() -> str:
-    """Migrate and seed the demo county once per run."""
+def prepared_database(sandbox_url: str) -> str:
+    """Migrate and seed the demo county once per run (seeding registers apps in the sandbox)."""
     if _db_url.startswith("sqlite://"):
         for suffix in ("", "-wal", "-shm"):
             Path(_db_url.removeprefix("sqlite://") + suffix).unlink(missing_ok=True)
