@@ -52,6 +52,13 @@ def fail(message: str, code: int = 1) -> None:
 @click.group()
 def main() -> None:
     """govmatrix: the county's mini-program and new-media matrix backend."""
+    try:
+        get_settings()
+    except ValueError as exc:
+        # pydantic's ValidationError is a ValueError; show the reason, not a traceback.
+        errors = getattr(exc, "errors", None)
+        reasons = [e.get("msg", "") for e in errors()] if callable(errors) else [str(exc)]
+        fail("configuration error: " + "; ".join(r.removeprefix("Value error, ") for r in reasons))
 
 
 @main.command()
@@ -67,11 +74,7 @@ def serve(host: str, port: int, workers: int, dev: bool, single_process: bool) -
 
     from gateway.app import create_app
 
-    try:
-        settings = get_settings()
-    except ValueError as exc:
-        fail(str(exc))
-        return
+    settings = get_settings()
     if dev and settings.is_production:
         fail("--dev is refused when APP_ENV=production")
     loader = AppLoader(factory=partial(create_app, settings))
