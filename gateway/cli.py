@@ -136,7 +136,7 @@ def makemigrations(labels: tuple[str, ...], name: str | None) -> None:
     ctx: Any = type("Ctx", (), {})()
     ctx.config, ctx.config_file = None, None
 
-    tcli._load_config = lambda _ctx: _as_tortoise_config(config)  # type: ignore[attr-defined]
+    tcli._load_config = lambda _ctx: _as_tortoise_config(config)  # type: ignore[assignment]
     asyncio.run(tcli.makemigrations(ctx, labels, False, name))
 
 
@@ -159,8 +159,14 @@ def _progress_bar(iterable: Any, *, desc: str, total: int | None = None) -> Any:
     """A CLI progress bar on stderr; seeders and importers wrap long loops in it."""
     from tqdm import tqdm
 
-    return tqdm(iterable, desc=desc, total=total, leave=False, file=sys.stderr,
-                disable=not sys.stderr.isatty())
+    return tqdm(
+        iterable,
+        desc=desc,
+        total=total,
+        leave=False,
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+    )
 
 
 def _as_tortoise_config(config: dict[str, Any]) -> Any:

@@ -29,9 +29,7 @@ def tortoise_config(url: str, model_apps: dict[str, dict[str, Any]]) -> dict[str
 
     model_apps maps a label to {"models": [module, ...], "migrations": "package.migrations"}.
     """
-    apps = {
-        label: {**spec, "default_connection": "default"} for label, spec in model_apps.items()
-    }
+    apps = {label: {**spec, "default_connection": "default"} for label, spec in model_apps.items()}
     return {
         "connections": {"default": normalise_url(url)},
         "apps": apps,

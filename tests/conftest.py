@@ -74,8 +74,14 @@ os.environ.update(TEST_ENV)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([GOVMATRIX, *args], cwd=ROOT, env={**os.environ, **TEST_ENV},
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [GOVMATRIX, *args],
+        cwd=ROOT,
+        env={**os.environ, **TEST_ENV},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +100,14 @@ def prepared_database(sandbox_url: str) -> str:
 def sandbox_url() -> Iterator[str]:
     """The WeChat sandbox, over real HTTP, on its own port."""
     url = f"http://127.0.0.1:{SANDBOX_PORT}"
-    log = open(RUN_DIR / f"sandbox-{os.getpid()}.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([GOVMATRIX, "sandbox", "--port", str(SANDBOX_PORT)], cwd=ROOT,
-                            env={**os.environ, **TEST_ENV}, stdout=log, stderr=subprocess.STDOUT)
+    log = open(RUN_DIR / f"sandbox-{os.getpid()}.log", "w")
+    proc = subprocess.Popen(
+        [GOVMATRIX, "sandbox", "--port", str(SANDBOX_PORT)],
+        cwd=ROOT,
+        env={**os.environ, **TEST_ENV},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_http(url + "/sandbox/calls", proc=proc)
         yield url
@@ -111,10 +122,15 @@ def server_url(prepared_database: str, sandbox_url: str) -> Iterator[str]:
     """The app itself, as `govmatrix serve` runs it, on its own port."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(RUN_DIR / f"server-{os.getpid()}.log", "w")  # noqa: SIM115
+    log = open(RUN_DIR / f"server-{os.getpid()}.log", "w")
     env = {**os.environ, **TEST_ENV, "APP_PUBLIC_BASE_URL": url}
-    proc = subprocess.Popen([GOVMATRIX, "serve", "--port", str(port), "--single-process"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [GOVMATRIX, "serve", "--port", str(port), "--single-process"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_http(url + "/healthz", proc=proc)
         yield url

@@ -5,8 +5,14 @@ from tests.conftest import GOVMATRIX, ROOT
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([GOVMATRIX, *args], cwd=ROOT, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [GOVMATRIX, *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_production_refuses_to_start_with_demo_secrets_and_the_sandbox():
@@ -19,7 +25,10 @@ def test_production_refuses_to_start_with_demo_secrets_and_the_sandbox():
 
 def test_production_refuses_dev_mode_even_with_real_settings():
     done = _run(
-        "serve", "--dev", "--port", "1",
+        "serve",
+        "--dev",
+        "--port",
+        "1",
         APP_ENV="production",
         APP_SECRET_KEY="x" * 48,
         APP_ENCRYPTION_KEY="cHJvZHVjdGlvbi1rZXktcHJvZHVjdGlvbi1rZXktMTI=",
