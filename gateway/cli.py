@@ -20,7 +20,9 @@ DOMAIN_COMMANDS: list[str] = []
 
 # Demo-county loaders, run in this order by `seed-demo`: "module:function", each an idempotent
 # `async def seed(*, progress) -> str` returning a one-line summary.
-DEMO_SEEDERS: list[str] = []
+DEMO_SEEDERS: list[str] = [
+    "gateway.org:seed_demo",
+]
 
 
 def run_async(fn: Callable[[], Awaitable[T]], *, with_db: bool = True) -> T:
