@@ -16,12 +16,15 @@ from gateway.config import get_settings
 T = TypeVar("T")
 
 # Domain modules that contribute commands: each exposes `commands: list[click.Command]`.
-DOMAIN_COMMANDS: list[str] = []
+DOMAIN_COMMANDS: list[str] = [
+    "matrix.sandbox.cli",
+]
 
 # Demo-county loaders, run in this order by `seed-demo`: "module:function", each an idempotent
 # `async def seed(*, progress) -> str` returning a one-line summary.
 DEMO_SEEDERS: list[str] = [
     "gateway.org:seed_demo",
+    "mini_program.account.demo:seed",
 ]
 
 

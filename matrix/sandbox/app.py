@@ -1,0 +1,79 @@
+"""The sandbox's Sanic app: WeChat-shaped endpoints plus /sandbox/* controls for tests and dev."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from functools import partial
+from pathlib import Path
+
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
+
+from matrix.sandbox.core import WxError
+from matrix.sandbox.store import Store
+
+log = logging.getLogger("govmatrix.sandbox")
+
+
+def create_app(state_dir: Path, *, event_delay: float = 3.0, name: str = "govmatrix-sandbox") -> Sanic:
+    from matrix.sandbox import api_auth, api_content, api_message, api_wxa, control
+
+    app = Sanic(name, dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
+    app.config.REQUEST_MAX_SIZE = 12 * 1024 * 1024
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.store = Store(state_dir)
+    app.ctx.faults = app.ctx.store.kv_list("faults")
+    app.ctx.random = random.Random()
+    # Seconds before an asynchronous job (publish, group send) completes and its event is sent.
+    app.ctx.event_delay = event_delay
+    app.ctx.tasks = set()
+
+    for module in (control, api_auth, api_content, api_message, api_wxa):
+        app.blueprint(module.bp)
+
+    @app.on_request
+    async def _start(request: Request) -> None:
+        request.ctx.appid = None
+        request.ctx.errcode = None
+
+    @app.on_response
+    async def _record(request: Request, response: HTTPResponse) -> None:
+        # Every WeChat-facing call is recorded (never its secrets or tokens: only the path).
+        if request.path.startswith("/sandbox") or request.route is None:
+            return
+        errcode = request.ctx.errcode if request.ctx.errcode is not None else 0
+        app.ctx.store.record_call(request.method, request.path, request.ctx.appid, errcode)
+
+    @app.exception(WxError)
+    async def _wx_error(request: Request, exc: WxError) -> HTTPResponse:
+        request.ctx.errcode = exc.errcode
+        return json_response({"errcode": exc.errcode, "errmsg": exc.errmsg, **exc.extra})
+
+    @app.exception(SanicException)
+    async def _sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
+        status = getattr(exc, "status_code", 500) or 500
+        if status == 404 and not request.path.startswith("/sandbox"):
+            # WeChat answers unknown API paths with a JSON error, not a 404 page.
+            return json_response({"errcode": 40066, "errmsg": "invalid url"})
+        return json_response({"error": {"code": "sandbox_error", "message": str(exc)}}, status)
+
+    @app.after_server_start
+    async def _resume(app: Sanic) -> None:
+        from matrix.sandbox import events
+
+        events.resume_pending(app)
+
+    @app.before_server_stop
+    async def _stop(app: Sanic) -> None:
+        for task in list(app.ctx.tasks):
+            task.cancel()
+
+    @app.after_server_stop
+    async def _close(app: Sanic) -> None:
+        app.ctx.store.close()
+
+    return app

@@ -1,0 +1,7 @@
+"""Placeholder: filled in shortly."""
+
+from sanic import Sanic
+
+
+def resume_pending(app: Sanic) -> None:
+    return None

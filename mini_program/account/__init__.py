@@ -1,0 +1,1 @@
+"""Resident accounts of the mini-program: login with wx.login() codes."""
