@@ -22,6 +22,7 @@ MODEL_APPS: dict[str, dict[str, Any]] = {
         "models": ["gateway.auth.models", "gateway.audit", "gateway.org"],
         "migrations": "gateway.migrations",
     },
+    "matrix": {"models": ["matrix.models"], "migrations": "matrix.migrations"},
 }
 
 # Blueprints to mount, as "module" (each exposes `bp`). Order matters only for the console menu.
