@@ -23,6 +23,7 @@ MODEL_APPS: dict[str, dict[str, Any]] = {
         "migrations": "gateway.migrations",
     },
     "matrix": {"models": ["matrix.models"], "migrations": "matrix.migrations"},
+    "jobs": {"models": ["gateway.jobs.models"], "migrations": "gateway.jobs.migrations"},
 }
 
 # Blueprints to mount, as "module" (each exposes `bp`). Order matters only for the console menu.
