@@ -1,0 +1,98 @@
+// One policy document as published: its heading facts, body, attachments and the
+// interpretations that explain it.
+const catalogue = require('../../utils/catalogue')
+const display = require('../../utils/display')
+const pageBehavior = require('../../behaviors/page')
+
+function paragraphs(text) {
+  return String(text || '')
+    .split(/\n+/)
+    .map(p => p.trim())
+    .filter(Boolean)
+}
+
+function sizeLabel(bytes) {
+  if (!bytes) return ''
+  if (bytes < 1024) return bytes + ' B'
+  if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + ' KB'
+  return (bytes / 1024 / 1024).toFixed(1) + ' MB'
+}
+
+Component({
+  behaviors: [pageBehavior],
+  data: {doc: null, facts: [], body: [], attachments: [], interpretations: [], items: [], loading: true, failed: false},
+  methods: {
+    onLoad(query) {
+      this.documentId = query.id
+      return this.load()
+    },
+    load() {
+      this.setData({loading: true, failed: false})
+      return catalogue
+        .getDocument(this.documentId)
+        .then(doc => {
+          const facts = [
+            ['doc_no', '文号', doc.doc_no],
+            ['issuer', '发文单位', doc.issuer],
+            ['written_on', '成文日期', display.formatDate(doc.written_on)],
+            ['published_on', '发布日期', display.formatDate(doc.published_on)],
+            ['effective_on', '施行日期', display.formatDate(doc.effective_on)],
+            ['validity', '有效性', doc.validity],
+            ['kind', '文件类型', doc.is_normative ? '规范性文件' : '其他文件'],
+          ]
+            .filter(f => f[2])
+            .map(([key, label, value]) => ({key, label, value}))
+          this.setData({
+            loading: false,
+            doc: {id: doc.id, title: doc.title, validity: doc.validity || '', normative: Boolean(doc.is_normative)},
+            facts,
+            body: paragraphs(doc.body),
+            attachments: (doc.attachments || []).map((a, i) => ({
+              key: i,
+              name: a.name,
+              url: catalogue.absoluteUrl(a.url),
+              size: sizeLabel(a.size),
+            })),
+            interpretations: (doc.interpretations || []).map(it => ({
+              id: it.id,
+              title: it.title,
+              published: display.formatDate(it.published_on),
+              body: paragraphs(it.body),
+              open: false,
+            })),
+            items: (doc.items || []).map(it => ({id: it.id, title: it.level2 || it.level1})),
+          })
+        })
+        .catch(() => this.setData({loading: false, failed: true}))
+    },
+    onInterpretationTap(e) {
+      const index = e.currentTarget.dataset.index
+      this.setData({['interpretations[' + index + '].open']: !this.data.interpretations[index].open})
+    },
+    onAttachmentTap(e) {
+      const attachment = this.data.attachments[e.currentTarget.dataset.index]
+      wx.showLoading({title: '正在打开附件'})
+      wx.downloadFile({
+        url: attachment.url,
+        success: res => {
+          wx.hideLoading()
+          if (res.statusCode !== 200) {
+            wx.showToast({title: '附件暂时无法下载', icon: 'none'})
+            return
+          }
+          wx.openDocument({filePath: res.tempFilePath, showMenu: true, fail: () => wx.showToast({title: '此附件无法在手机上打开', icon: 'none'})})
+        },
+        fail: () => {
+          wx.hideLoading()
+          wx.showToast({title: '附件暂时无法下载', icon: 'none'})
+        },
+      })
+    },
+    onItemTap(e) {
+      wx.navigateTo({url: '/pages/item/index?id=' + e.currentTarget.dataset.id})
+    },
+    onRetry() {
+      return this.load()
+    },
+  },
+})
