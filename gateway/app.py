@@ -13,6 +13,7 @@ from sanic import Sanic
 from gateway import db, errors
 from gateway import redis as gredis
 from gateway.config import Settings, get_settings
+from gateway.jobs import worker as jobs_worker
 
 log = logging.getLogger("govmatrix")
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.config.OAS_URL_PREFIX = "/docs"
     app.ctx.settings = settings
     errors.install(app)
+    jobs_worker.attach(app)
 
     for module_name in BLUEPRINTS:
         module = importlib.import_module(module_name)

@@ -18,6 +18,7 @@ T = TypeVar("T")
 # Domain modules that contribute commands: each exposes `commands: list[click.Command]`.
 DOMAIN_COMMANDS: list[str] = [
     "matrix.sandbox.cli",
+    "gateway.jobs_cli",
 ]
 
 # Demo-county loaders, run in this order by `seed-demo`: "module:function", each an idempotent
@@ -72,7 +73,14 @@ def main() -> None:
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option("--dev", is_flag=True, help="Debug mode with auto-reload (never in production).")
 @click.option("--single-process", is_flag=True, help="Run without the process manager.")
-def serve(host: str, port: int, workers: int, dev: bool, single_process: bool) -> None:
+@click.option(
+    "--worker/--no-worker",
+    default=None,
+    help="Run a job worker process alongside (default: on in development only).",
+)
+def serve(
+    host: str, port: int, workers: int, dev: bool, single_process: bool, worker: bool | None
+) -> None:
     """Serve the HTTP API and console."""
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
@@ -84,6 +92,8 @@ def serve(host: str, port: int, workers: int, dev: bool, single_process: bool) -
         fail("--dev is refused when APP_ENV=production")
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
+    if worker is not None:
+        app.config.JOBS_WORKER = worker
     app.prepare(
         host=host,
         port=port,
