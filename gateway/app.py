@@ -30,6 +30,7 @@ MODEL_APPS: dict[str, dict[str, Any]] = {
 # Blueprints to mount, as "module" (each exposes `bp`). Order matters only for the console menu.
 BLUEPRINTS: list[str] = [
     "gateway.health",
+    "mini_program.account.views",
 ]
 
 

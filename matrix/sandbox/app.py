@@ -19,7 +19,9 @@ from matrix.sandbox.store import Store
 log = logging.getLogger("govmatrix.sandbox")
 
 
-def create_app(state_dir: Path, *, event_delay: float = 3.0, name: str = "govmatrix-sandbox") -> Sanic:
+def create_app(
+    state_dir: Path, *, event_delay: float = 3.0, name: str = "govmatrix-sandbox"
+) -> Sanic:
     from matrix.sandbox import api_auth, api_content, api_message, api_wxa, control
 
     app = Sanic(name, dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))

@@ -102,7 +102,9 @@ async def register_app(request: Request) -> HTTPResponse:
         raise ControlError("kind must be one of " + ", ".join(KINDS), {"kind": "invalid"})
     aes_key = _text(data, "encoding_aes_key", required=False, max_len=43)
     if aes_key is not None and len(aes_key) != 43:
-        raise ControlError("encoding_aes_key must be 43 characters", {"encoding_aes_key": "invalid"})
+        raise ControlError(
+            "encoding_aes_key must be 43 characters", {"encoding_aes_key": "invalid"}
+        )
     callback_url = _text(data, "callback_url", required=False, max_len=500)
     if callback_url is not None and not callback_url.startswith(("http://", "https://")):
         raise ControlError("callback_url must be an http(s) URL", {"callback_url": "invalid"})
@@ -175,7 +177,9 @@ async def add_fault(request: Request) -> HTTPResponse:
     fault["errcode"] = errcode
     status = data.get("publish_status")
     if status is not None and status not in (0, 2, 3, 4, 5, 6):
-        raise ControlError("publish_status must be one of 0,2,3,4,5,6", {"publish_status": "invalid"})
+        raise ControlError(
+            "publish_status must be one of 0,2,3,4,5,6", {"publish_status": "invalid"}
+        )
     fault["publish_status"] = status
     faults: list[dict[str, Any]] = request.app.ctx.faults
     # One fault per (appid, path): a new setting replaces the old one.
@@ -207,10 +211,13 @@ async def advance_clock(request: Request) -> HTTPResponse:
     """Move one app's clock forward (code expiry, the 48-hour window, daily quotas)."""
     data = body_of(request)
     appid = _text(data, "appid", max_len=64)
+    store = store_of(request)
+    if data.get("reset") is True:
+        return json_response({"appid": appid, "offset_seconds": store.reset_clock(appid)})
     seconds = data.get("advance_seconds")
     if not isinstance(seconds, int | float) or not 0 <= seconds <= 400 * 86400:
         raise ControlError("advance_seconds must be 0..34560000", {"advance_seconds": "invalid"})
-    offset = store_of(request).advance_clock(appid, float(seconds))
+    offset = store.advance_clock(appid, float(seconds))
     return json_response({"appid": appid, "offset_seconds": offset})
 
 

@@ -73,6 +73,11 @@ class Store:
         self.kv_put("clock", appid, "offset", self.clock[appid])
         return self.clock[appid]
 
+    def reset_clock(self, appid: str) -> float:
+        self.clock.pop(appid, None)
+        self.kv_delete("clock", appid, "offset")
+        return 0.0
+
     def day(self, appid: str) -> str:
         return datetime.fromtimestamp(self.now(appid), SHANGHAI).strftime("%Y-%m-%d")
 
