@@ -23,6 +23,10 @@ MODEL_APPS: dict[str, dict[str, Any]] = {
         "models": ["gateway.auth.models", "gateway.audit", "gateway.org"],
         "migrations": "gateway.migrations",
     },
+    "catalogue": {
+        "models": ["mini_program.catalogue.models"],
+        "migrations": "mini_program.catalogue.migrations",
+    },
     "matrix": {"models": ["matrix.models"], "migrations": "matrix.migrations"},
     "jobs": {"models": ["gateway.jobs.models"], "migrations": "gateway.jobs.migrations"},
 }
@@ -31,6 +35,7 @@ MODEL_APPS: dict[str, dict[str, Any]] = {
 BLUEPRINTS: list[str] = [
     "gateway.health",
     "mini_program.account.views",
+    "mini_program.catalogue.views",
 ]
 
 

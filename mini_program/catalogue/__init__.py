@@ -1,0 +1,1 @@
+"""The standardised disclosure catalogue: domains, items, policy documents, search."""

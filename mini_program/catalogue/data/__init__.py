@@ -1,0 +1,1 @@
+"""Demo county data for the catalogue (written for this project) and the user dictionary."""

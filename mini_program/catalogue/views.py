@@ -1,0 +1,173 @@
+"""Catalogue API for the mini-program: read-only, no login needed.
+
+Responses are cached per process as encoded JSON (see cache.py) because these are the
+hottest reads of the whole service; views are counted in memory (see stats.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from sanic import Blueprint, Request, Sanic
+from sanic.response import HTTPResponse
+
+from gateway.errors import Invalid, fields_from_validation
+from mini_program.catalogue import cache, search, service, stats, text
+from mini_program.catalogue.schemas import DocumentQuery, PageQuery, SearchQuery
+
+log = logging.getLogger("govmatrix.catalogue")
+
+bp = Blueprint("catalogue", url_prefix="/api/v1/mp")
+
+DOMAINS_TTL = 2.0  # ranking refresh: a burst of views shows within seconds
+DETAIL_TTL = 300.0
+SEARCH_TTL = 30.0
+FLUSH_EVERY = 1.0
+PERSIST_EVERY = 60.0
+
+
+def _encode(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _raw(body: bytes) -> HTTPResponse:
+    return HTTPResponse(body, content_type="application/json")
+
+
+def _query(request: Request, schema: type[Any]) -> Any:
+    data = {k: v[0] for k, v in request.args.items() if v}
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid("查询参数有误", fields=fields_from_validation(exc)) from exc
+
+
+@bp.get("/domains")
+async def domains(request: Request) -> HTTPResponse:
+    async def load() -> bytes:
+        return _encode({"items": await service.list_domains()})
+
+    return _raw(await cache.get_or_load("domains", load, ttl=DOMAINS_TTL))
+
+
+@bp.get("/domains/<domain_id:int>/items")
+async def domain_items(request: Request, domain_id: int) -> HTTPResponse:
+    q = _query(request, PageQuery)
+
+    async def load() -> bytes:
+        page = await service.list_items(domain_id=domain_id, page=q.page, page_size=q.page_size)
+        return _encode(page)
+
+    body = await cache.get_or_load(("items", domain_id, q.page, q.page_size), load, ttl=DETAIL_TTL)
+    stats.record_view((domain_id,))
+    return _raw(body)
+
+
+@bp.get("/items/<item_id:int>")
+async def item_detail(request: Request, item_id: int) -> HTTPResponse:
+    async def load() -> tuple[bytes, int]:
+        item = await service.get_item(item_id=item_id)
+        return _encode(item), item["domain"]["id"]
+
+    body, domain_id = await cache.get_or_load(("item", item_id), load, ttl=DETAIL_TTL)
+    stats.record_view((domain_id,))
+    return _raw(body)
+
+
+@bp.get("/documents/<document_id:int>")
+async def document_detail(request: Request, document_id: int) -> HTTPResponse:
+    async def load() -> tuple[bytes, list[int]]:
+        doc = await service.get_document(document_id=document_id)
+        return _encode(doc), sorted({i["domain_id"] for i in doc["items"]})
+
+    body, domain_ids = await cache.get_or_load(("doc", document_id), load, ttl=DETAIL_TTL)
+    stats.record_view(domain_ids)
+    return _raw(body)
+
+
+@bp.get("/documents")
+async def documents(request: Request) -> HTTPResponse:
+    q = _query(request, DocumentQuery)
+    key = ("docs", q.model_dump_json())
+
+    async def load() -> bytes:
+        return _encode(
+            await service.list_documents(
+                normative=q.normative_flag,
+                issuer=q.issuer,
+                doc_no=q.doc_no,
+                title=q.title,
+                date_from=q.date_from,
+                date_to=q.date_to,
+                page=q.page,
+                page_size=q.page_size,
+            )
+        )
+
+    return _raw(await cache.get_or_load(key, load, ttl=SEARCH_TTL))
+
+
+@bp.get("/search")
+async def search_view(request: Request) -> HTTPResponse:
+    q = _query(request, SearchQuery)
+    query_text = q.q.strip()[: text.MAX_QUERY_CHARS]
+
+    async def load() -> bytes:
+        return _encode(
+            await search.search(
+                q=query_text, domain_id=q.domain, page=q.page, page_size=q.page_size
+            )
+        )
+
+    key = ("search", query_text, q.domain, q.page, q.page_size)
+    return _raw(await cache.get_or_load(key, load, ttl=SEARCH_TTL))
+
+
+async def _flush_loop() -> None:
+    last_persist = 0.0
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(FLUSH_EVERY)
+        try:
+            await stats.flush_buffer()
+            # Until gateway.jobs runs catalogue.flush_views, the server persists counts itself.
+            if not _jobs_available() and loop.time() - last_persist >= PERSIST_EVERY:
+                last_persist = loop.time()
+                await stats.flush_view_counts()
+        except Exception:
+            log.exception("flushing catalogue view counts failed")
+
+
+def _jobs_available() -> bool:
+    try:
+        import gateway.jobs  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@bp.before_server_start
+async def _load_dictionary(app: Sanic) -> None:
+    # jieba's dictionary loads once per process, before the first request.
+    await asyncio.get_running_loop().run_in_executor(None, text.load)
+
+
+@bp.after_server_start
+async def _start_flusher(app: Sanic) -> None:
+    app.ctx.catalogue_flusher = asyncio.create_task(_flush_loop())
+
+
+@bp.before_server_stop
+async def _stop_flusher(app: Sanic) -> None:
+    task = getattr(app.ctx, "catalogue_flusher", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    with contextlib.suppress(Exception):
+        await stats.flush_buffer()
