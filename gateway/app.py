@@ -36,6 +36,7 @@ BLUEPRINTS: list[str] = [
     "gateway.health",
     "mini_program.account.views",
     "mini_program.catalogue.views",
+    "matrix.callback",
 ]
 
 

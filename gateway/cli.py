@@ -26,6 +26,7 @@ DOMAIN_COMMANDS: list[str] = [
 DEMO_SEEDERS: list[str] = [
     "gateway.org:seed_demo",
     "mini_program.account.demo:seed",
+    "matrix.demo:seed",
 ]
 
 

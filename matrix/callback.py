@@ -1,0 +1,250 @@
+"""WeChat's callback endpoint: `/wechat/callback/{account_code}`.
+
+GET answers WeChat's URL verification; POST receives follower messages and platform events,
+plaintext or safe mode (AES). Everything a stranger can send is checked before any work: the
+body size (64 KB here, far below the app-wide limit), the signature, the timestamp (±5 minutes),
+entity declarations (refused before any parser sees them: billion laughs, XXE), the ciphertext,
+and a replayed nonce. Each rejection answers its status in the error shape and logs one line;
+nothing rejected is stored. Accepted messages are stored with one short insert and answered at
+once (`success`, or a passive reply), well inside WeChat's five seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import time
+from typing import Any
+
+import xmltodict
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, text
+from wechatpy import parse_message
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.replies import TextReply
+
+from gateway.errors import ApiError, error_response
+from gateway.redis import get_redis
+from matrix.models import CALLBACK_PLATFORMS, Account, Platform
+from matrix.service import intake
+from matrix.service.registry import aes_key_of, sync_all_with_sandbox
+
+log = logging.getLogger("govmatrix.matrix.callback")
+
+bp = Blueprint("matrix_callback")
+
+MAX_BODY_BYTES = 64 * 1024
+TIMESTAMP_SKEW_SECONDS = 300
+NONCE_TTL_SECONDS = 2 * TIMESTAMP_SKEW_SECONDS + 60
+SIGNAL = "matrix.platform_event.received"
+_ENTITY_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+@bp.before_server_start(priority=-10)  # after the app's own listener connected the database
+async def _point_sandbox_here(app: Any) -> None:
+    count = await sync_all_with_sandbox()
+    if count:
+        log.info("registered %d accounts' callback URLs with the sandbox", count)
+
+
+class Rejected(ApiError):
+    """A callback refused before any state changed."""
+
+
+def _reject(status: int, code: str, message: str) -> Rejected:
+    return Rejected(message, code=code, status=status)
+
+
+def _sha1(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8", "replace"), b.encode("utf-8", "replace"))
+
+
+async def _account_for(code: str) -> Account:
+    account = None
+    if len(code) <= 32:
+        account = await Account.get_or_none(code=code, is_active=True)
+    if account is None or Platform(account.platform) not in CALLBACK_PLATFORMS:
+        raise _reject(404, "account_not_found", "没有这个账号")
+    if not account.callback_token:
+        raise _reject(404, "account_not_found", "该账号未配置回调 Token")
+    return account
+
+
+def _signed_params(request: Request) -> tuple[str, str, str]:
+    signature = request.args.get("signature", "")
+    timestamp = request.args.get("timestamp", "")
+    nonce = request.args.get("nonce", "")
+    if not (signature and timestamp and nonce) or len(nonce) > 64 or len(timestamp) > 16:
+        raise _reject(403, "bad_signature", "签名参数缺失或无效")
+    return signature, timestamp, nonce
+
+
+def _check_signature(account: Account, signature: str, timestamp: str, nonce: str) -> None:
+    expected = _sha1(account.callback_token or "", timestamp, nonce)
+    if not _same(expected, signature):
+        raise _reject(403, "bad_signature", "签名校验失败")
+
+
+def _check_timestamp(timestamp: str) -> None:
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        raise _reject(403, "bad_timestamp", "时间戳无效") from None
+    if abs(time.time() - sent) > TIMESTAMP_SKEW_SECONDS:
+        raise _reject(403, "stale_timestamp", "时间戳与服务器时间相差超过 5 分钟")
+
+
+def _parse_xml(data: bytes) -> dict[str, Any]:
+    # Refuse declarations outright: no DTD has any business in a WeChat callback.
+    if _ENTITY_RE.search(data):
+        raise _reject(400, "xml_entities_refused", "拒绝包含 DOCTYPE/ENTITY 声明的 XML")
+    try:
+        doc = xmltodict.parse(data, disable_entities=True)
+    except Exception:  # expat errors, bad encodings: all mean malformed input
+        raise _reject(400, "malformed_xml", "XML 格式错误") from None
+    root = doc.get("xml") if isinstance(doc, dict) else None
+    if not isinstance(root, dict):
+        raise _reject(400, "malformed_xml", "XML 缺少 <xml> 根元素")
+    return root
+
+
+async def _read_body(request: Request) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None:
+        try:
+            if int(length) > MAX_BODY_BYTES:
+                raise _reject(413, "payload_too_large", "回调消息过大")
+        except ValueError:
+            raise _reject(400, "bad_request", "Content-Length 无效") from None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.stream.read()  # type: ignore[union-attr]
+        if chunk is None:
+            break
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _reject(413, "payload_too_large", "回调消息过大")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decrypt(
+    account: Account, root: dict[str, Any], timestamp: str, nonce: str, msg_signature: str
+) -> bytes:
+    encrypted = root.get("Encrypt")
+    if not isinstance(encrypted, str) or not encrypted:
+        raise _reject(400, "malformed_xml", "Encrypt 字段为空")
+    aes_key = aes_key_of(account)
+    if not aes_key or not account.appid:
+        raise _reject(400, "decrypt_failed", "该账号未配置 EncodingAESKey")
+    if not msg_signature or not _same(
+        _sha1(account.callback_token or "", timestamp, nonce, encrypted), msg_signature
+    ):
+        raise _reject(403, "bad_signature", "消息签名校验失败")
+    try:
+        crypto = WeChatCrypto(account.callback_token, aes_key, account.appid)
+        plain = PrpCrypto(crypto.key).decrypt(encrypted, account.appid)
+    except Exception:  # bad base64, truncated blocks, bad padding, another app's id
+        raise _reject(400, "decrypt_failed", "消息解密失败") from None
+    return plain.encode("utf-8") if isinstance(plain, str) else bytes(plain)
+
+
+async def _check_nonce(account: Account, timestamp: str, nonce: str) -> str:
+    key = f"matrix:cb:nonce:{account.id}:{timestamp}:{nonce}"
+    if not await get_redis().set(key, "1", nx=True, ex=NONCE_TTL_SECONDS):
+        raise _reject(403, "replayed_nonce", "重复的请求（nonce 已使用）")
+    return key
+
+
+def _render_reply(
+    account: Account, raw: dict[str, Any], content: str, encrypted: bool, nonce: str
+) -> str:
+    reply = TextReply(
+        source=str(raw.get("ToUserName", "")),
+        target=str(raw.get("FromUserName", "")),
+        content=content,
+    ).render()
+    if not encrypted:
+        return reply
+    crypto = WeChatCrypto(account.callback_token, aes_key_of(account), account.appid)
+    return crypto.encrypt_message(reply, nonce, str(int(time.time())))
+
+
+def _rejection(code: str, exc: Rejected, request: Request) -> HTTPResponse:
+    log.warning(
+        "callback %s %s rejected %s: %s (%s bytes from %s)",
+        request.method,
+        code[:32],
+        exc.status,
+        exc.code,
+        request.headers.get("content-length", "?"),
+        request.ip,
+    )
+    return error_response(exc.status, exc.code, exc.message)
+
+
+@bp.get("/wechat/callback/<code:str>")
+async def verify(request: Request, code: str) -> HTTPResponse:
+    """WeChat's URL check: echo `echostr` when the signature is right."""
+    try:
+        account = await _account_for(code)
+        signature, timestamp, nonce = _signed_params(request)
+        _check_signature(account, signature, timestamp, nonce)
+    except Rejected as exc:
+        return _rejection(code, exc, request)
+    return text(request.args.get("echostr", "")[:256])
+
+
+@bp.post("/wechat/callback/<code:str>", stream=True)
+async def receive(request: Request, code: str) -> HTTPResponse:
+    """A follower message or platform event; answers `success` or a passive reply."""
+    nonce_key = None
+    try:
+        account = await _account_for(code)
+        body = await _read_body(request)
+        signature, timestamp, nonce = _signed_params(request)
+        _check_signature(account, signature, timestamp, nonce)
+        _check_timestamp(timestamp)
+        root = _parse_xml(body)
+        encrypted = "Encrypt" in root
+        if encrypted:
+            plain = _decrypt(account, root, timestamp, nonce, request.args.get("msg_signature", ""))
+            root = _parse_xml(plain)
+        elif account.safe_mode:
+            raise _reject(400, "encryption_required", "该账号为安全模式，只接受加密消息")
+        else:
+            plain = body
+        msg_type = str(root.get("MsgType", "")).lower()
+        if not msg_type or not root.get("FromUserName"):
+            raise _reject(400, "malformed_xml", "缺少 MsgType 或 FromUserName")
+        message = parse_message(plain)  # wechatpy's typed view; the raw dict is in _data
+        nonce_key = await _check_nonce(account, timestamp, nonce)
+        outcome = await intake.handle(account=account, msg_type=msg_type, raw=message._data)
+    except Rejected as exc:
+        return _rejection(code, exc, request)
+    except Exception:
+        # Storage failed after the nonce was taken: free it so WeChat's retry gets through.
+        if nonce_key:
+            await get_redis().delete(nonce_key)
+        raise
+    if outcome.platform_event_id is not None:
+        await request.app.dispatch(
+            SIGNAL,
+            context={
+                "event_id": outcome.platform_event_id,
+                "account_code": account.code,
+                "event_type": outcome.kind,
+            },
+            fail_not_found=False,
+        )
+    if outcome.reply:
+        xml = _render_reply(account, message._data, outcome.reply, encrypted, nonce)
+        return text(xml, content_type="application/xml; charset=utf-8")
+    return text("success")

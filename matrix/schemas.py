@@ -1,0 +1,153 @@
+"""Request shapes of the matrix API, with field-level messages in Chinese."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from matrix.models import InboxStatus, Platform
+
+CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+WECHAT_APPID_RE = re.compile(r"^wx[0-9a-f]{16}$")
+AES_KEY_RE = re.compile(r"^[A-Za-z0-9+/]{43}$")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9]{3,32}$")
+ORIGINAL_ID_RE = re.compile(r"^gh_[0-9a-zA-Z]{6,29}$")
+
+APPID_MESSAGE = "微信 AppID 应为 wx 加 16 位十六进制字符（共 18 位）"
+AES_KEY_MESSAGE = "EncodingAESKey 应为 43 位，由字母、数字、+ 和 / 组成"
+TOKEN_MESSAGE = "Token 应为 3–32 位字母或数字"
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+class KeywordRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    keyword: str = Field(min_length=1, max_length=30)
+    reply: str = Field(min_length=1, max_length=600)
+    # exact: the whole message must equal the keyword; otherwise containing it is enough.
+    exact: bool = False
+
+
+class AutoReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    click: dict[str, str] = Field(default_factory=dict)
+    keywords: list[KeywordRule] = Field(default_factory=list, max_length=200)
+    subscribe: str = Field("", max_length=600)
+
+    @field_validator("click")
+    @classmethod
+    def _click_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if not key or len(key) > 128:
+                raise ValueError("菜单 KEY 应为 1–128 个字符")
+            if not isinstance(text, str) or not text.strip() or len(text) > 600:
+                raise ValueError(f"菜单 {key} 的回复应为 1–600 个字符")
+        return value
+
+
+class _AccountFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("appid", check_fields=False)
+    @classmethod
+    def _appid(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("encoding_aes_key", check_fields=False)
+    @classmethod
+    def _aes_key(cls, value: str | None) -> str | None:
+        if value and not AES_KEY_RE.match(value):
+            raise ValueError(AES_KEY_MESSAGE)
+        return value or None
+
+    @field_validator("token", check_fields=False)
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value and not TOKEN_RE.match(value):
+            raise ValueError(TOKEN_MESSAGE)
+        return value or None
+
+    @field_validator("original_id", check_fields=False)
+    @classmethod
+    def _original_id(cls, value: str | None) -> str | None:
+        if value and not ORIGINAL_ID_RE.match(value):
+            raise ValueError("原始 ID 应以 gh_ 开头")
+        return value or None
+
+    @field_validator("department_code", check_fields=False)
+    @classmethod
+    def _department(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class AccountCreate(_AccountFields):
+    code: str = Field(min_length=2, max_length=32)
+    department_code: str | None = None
+    platform: Platform
+    name: str = Field(min_length=1, max_length=64)
+    appid: str | None = Field(None, max_length=32)
+    original_id: str | None = None
+    secret: str | None = Field(None, max_length=128)
+    encoding_aes_key: str | None = None
+    token: str | None = None
+    safe_mode: bool = True
+    auto_reply: AutoReply | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not CODE_RE.match(value):
+            raise ValueError("编码应以小写字母开头，由小写字母、数字、- 和 _ 组成（2–32 位）")
+        return value
+
+
+class AccountUpdate(_AccountFields):
+    department_code: str | None = None
+    name: str | None = Field(None, min_length=1, max_length=64)
+    appid: str | None = Field(None, max_length=32)
+    original_id: str | None = None
+    encoding_aes_key: str | None = None
+    token: str | None = None
+    safe_mode: bool | None = None
+    is_active: bool | None = None
+    auto_reply: AutoReply | None = None
+
+
+class RotateSecret(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    secret: str = Field(min_length=8, max_length=128)
+
+
+class InboxQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    account: str | None = Field(None, max_length=32)
+    department: str | None = Field(None, max_length=32)
+    status: InboxStatus | None = None
+    page: int = Field(1, ge=1, le=10_000)
+    per_page: int = Field(20, ge=1, le=100)
+
+    @field_validator("account", "department", "status", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        value = _strip(value)
+        return value or None
+
+
+class AssignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    department_code: str = Field(min_length=1, max_length=32)
+
+
+class ReplyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=600)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("回复内容不能为空")
+        return value.strip()

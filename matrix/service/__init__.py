@@ -1,0 +1,39 @@
+"""The matrix's services. Other domains use these functions, never matrix.models.
+
+from matrix.service import get_credentials, record_publication, list_platform_events
+"""
+
+from matrix.service.common import Actor
+from matrix.service.events import list_platform_events, mark_platform_event_processed
+from matrix.service.registry import (
+    Credentials,
+    account_to_dict,
+    callback_settings,
+    callback_url,
+    create_account,
+    find_account,
+    get_account,
+    get_credentials,
+    list_accounts,
+    record_publication,
+    rotate_secret,
+    update_account,
+)
+
+__all__ = [
+    "Actor",
+    "Credentials",
+    "account_to_dict",
+    "callback_settings",
+    "callback_url",
+    "create_account",
+    "find_account",
+    "get_account",
+    "get_credentials",
+    "list_accounts",
+    "list_platform_events",
+    "mark_platform_event_processed",
+    "record_publication",
+    "rotate_secret",
+    "update_account",
+]

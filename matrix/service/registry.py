@@ -1,0 +1,410 @@
+"""The account registry: the matrix's accounts, their credentials (encrypted) and settings."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from gateway import crypto
+from gateway.config import get_settings
+from gateway.errors import Conflict, Invalid, NotFound
+from gateway.org import Department
+from matrix.models import (
+    CALLBACK_PLATFORMS,
+    PLATFORM_LABELS,
+    WECHAT_PLATFORMS,
+    Account,
+    Platform,
+)
+from matrix.schemas import (
+    APPID_MESSAGE,
+    WECHAT_APPID_RE,
+    AccountCreate,
+    AccountUpdate,
+)
+from matrix.service.common import Actor, iso, write_audit
+
+log = logging.getLogger("govmatrix.matrix")
+
+DEMO_SECRET_PREFIX = "demo-"
+SANDBOX_KINDS = {
+    Platform.WECHAT_SUBSCRIPTION: "subscription",
+    Platform.WECHAT_SERVICE: "service",
+    Platform.WECHAT_MINIPROGRAM: "miniprogram",
+}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the WeChat client needs for one account; never logged, never returned by the API."""
+
+    appid: str
+    secret: str
+
+    def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
+        return f"Credentials(appid={self.appid!r}, secret='***')"
+
+
+def generate_token() -> str:
+    """A callback Token: 32 random letters and digits (WeChat allows 3–32)."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+def generate_aes_key() -> str:
+    """A 43-character EncodingAESKey (base64 of 32 random bytes without the padding)."""
+    return base64.b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
+
+
+def callback_url(code: str) -> str:
+    return f"{get_settings().public_base_url.rstrip('/')}/wechat/callback/{code}"
+
+
+@lru_cache(maxsize=1024)
+def _decrypt_cached(ciphertext: str, key: str) -> str:
+    # Keyed by the encryption key too, so a changed APP_ENCRYPTION_KEY never serves stale text.
+    return crypto.decrypt(ciphertext)
+
+
+def decrypt_field(ciphertext: str | None) -> str | None:
+    """Decrypt a stored secret (callbacks do this on every message, hence the cache)."""
+    if not ciphertext:
+        return None
+    return _decrypt_cached(ciphertext, get_settings().encryption_key)
+
+
+def aes_key_of(account: Account) -> str | None:
+    return decrypt_field(account.aes_key_encrypted)
+
+
+def secret_of(account: Account) -> str | None:
+    return decrypt_field(account.secret_encrypted)
+
+
+# --- reading ---------------------------------------------------------------------------------
+async def get_account(*, code: str) -> Account:
+    """One account by code; 404 if there is none."""
+    account = await Account.get_or_none(code=code)
+    if account is None:
+        raise NotFound("没有这个账号", code="account_not_found")
+    return account
+
+
+async def find_account(*, code: str | None = None, appid: str | None = None) -> Account | None:
+    """An account by code or appid, or None."""
+    if code is not None:
+        return await Account.get_or_none(code=code)
+    if appid is not None:
+        return await Account.get_or_none(appid=appid)
+    return None
+
+
+async def list_accounts(
+    *, platform: str | None = None, department_code: str | None = None
+) -> list[Account]:
+    """All accounts, in registry order, optionally filtered."""
+    query = Account.all()
+    if platform:
+        query = query.filter(platform=platform)
+    if department_code:
+        query = query.filter(department_code=department_code)
+    return await query.order_by("id")
+
+
+async def get_credentials(*, code: str | None = None, appid: str | None = None) -> Credentials:
+    """The appid and decrypted AppSecret of an account, for calls through matrix.wechat."""
+    account = await find_account(code=code, appid=appid)
+    if account is None or not account.appid:
+        raise NotFound("没有这个微信账号", code="account_not_found")
+    secret = secret_of(account)
+    if not secret:
+        raise Invalid("该账号没有配置 AppSecret", code="secret_missing")
+    return Credentials(appid=account.appid, secret=secret)
+
+
+async def department_names() -> dict[str, str]:
+    return {d.code: d.short_name or d.name for d in await Department.all()}
+
+
+def account_to_dict(
+    account: Account,
+    *,
+    department_name: str | None = None,
+    token_state: dict[str, Any] | None = None,
+    health: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The public view of an account: never the AppSecret, Token or EncodingAESKey."""
+    platform = Platform(account.platform)
+    data: dict[str, Any] = {
+        "code": account.code,
+        "department_code": account.department_code,
+        "department_name": department_name,
+        "platform": platform.value,
+        "platform_label": PLATFORM_LABELS[platform],
+        "name": account.name,
+        "appid": account.appid,
+        "original_id": account.original_id,
+        "follower_count": account.follower_count,
+        "last_published_at": iso(account.last_published_at),
+        "safe_mode": account.safe_mode,
+        "is_active": account.is_active,
+        "has_secret": bool(account.secret_encrypted),
+        "has_encoding_aes_key": bool(account.aes_key_encrypted),
+        "callback_url": callback_url(account.code) if platform in CALLBACK_PLATFORMS else None,
+        "auto_reply": account.auto_reply or {},
+        "created_at": iso(account.created_at),
+        "updated_at": iso(account.updated_at),
+    }
+    if token_state is not None:
+        data["token_state"] = token_state
+    if health is not None:
+        data["health"] = health
+    return data
+
+
+def callback_settings(account: Account) -> dict[str, Any]:
+    """What an admin pastes into WeChat's admin platform (admins only; CLI `account show`)."""
+    return {
+        "code": account.code,
+        "appid": account.appid,
+        "callback_url": callback_url(account.code),
+        "token": account.callback_token,
+        "encoding_aes_key": aes_key_of(account),
+        "safe_mode": account.safe_mode,
+    }
+
+
+# --- validation ------------------------------------------------------------------------------
+async def _check_department(code: str | None, fields: dict[str, str]) -> None:
+    if code and not await Department.exists(code=code):
+        fields["department_code"] = "没有这个部门"
+
+
+def _check_secret(secret: str | None, fields: dict[str, str], key: str = "secret") -> None:
+    if secret and get_settings().is_production and secret.startswith(DEMO_SECRET_PREFIX):
+        fields[key] = "生产环境不能使用演示用的 AppSecret"
+
+
+async def _check_unique(
+    *, code: str | None, appid: str | None, exclude_id: int | None = None
+) -> dict[str, str]:
+    conflicts: dict[str, str] = {}
+    if code:
+        query = Account.filter(code=code)
+        if exclude_id:
+            query = query.exclude(id=exclude_id)
+        if await query.exists():
+            conflicts["code"] = "该编码已被使用"
+    if appid:
+        query = Account.filter(appid=appid)
+        if exclude_id:
+            query = query.exclude(id=exclude_id)
+        if await query.exists():
+            conflicts["appid"] = "该 AppID 已登记在其他账号下"
+    return conflicts
+
+
+# --- changing --------------------------------------------------------------------------------
+async def create_account(*, data: AccountCreate, actor: Actor) -> Account:
+    """Register an account; generates the callback Token and AES key when not given."""
+    platform = data.platform
+    fields: dict[str, str] = {}
+    is_wechat = platform in WECHAT_PLATFORMS
+    if is_wechat:
+        if not data.appid:
+            fields["appid"] = "微信账号必须填写 AppID"
+        elif not WECHAT_APPID_RE.match(data.appid):
+            fields["appid"] = APPID_MESSAGE
+        if not data.secret:
+            fields["secret"] = "微信账号必须填写 AppSecret"
+    if platform != Platform.WECHAT_MINIPROGRAM and not data.department_code:
+        fields["department_code"] = "请选择所属部门"
+    await _check_department(data.department_code, fields)
+    _check_secret(data.secret, fields)
+    if fields:
+        raise Invalid(fields=fields)
+    conflicts = await _check_unique(code=data.code, appid=data.appid)
+    if conflicts:
+        raise Conflict("编码或 AppID 已存在", code="account_exists", fields=conflicts)
+
+    takes_callbacks = platform in CALLBACK_PLATFORMS
+    aes_key = data.encoding_aes_key or (generate_aes_key() if takes_callbacks else None)
+    values: dict[str, Any] = {
+        "code": data.code,
+        "department_code": data.department_code,
+        "platform": platform,
+        "name": data.name,
+        "appid": data.appid if is_wechat or data.appid else None,
+        "original_id": data.original_id,
+        "secret_encrypted": crypto.encrypt(data.secret) if data.secret else None,
+        "aes_key_encrypted": crypto.encrypt(aes_key) if aes_key else None,
+        "callback_token": (data.token or generate_token()) if takes_callbacks else None,
+        "safe_mode": data.safe_mode and takes_callbacks,
+        "auto_reply": data.auto_reply.model_dump() if data.auto_reply else {},
+    }
+    try:
+        async with in_transaction():
+            account = await Account.create(**values)
+            await write_audit(
+                actor,
+                action="matrix.account.create",
+                target_type="matrix_account",
+                target_id=account.code,
+                detail={
+                    "platform": platform.value,
+                    "name": account.name,
+                    "appid": account.appid,
+                    "department_code": account.department_code,
+                },
+            )
+    except IntegrityError as exc:  # a concurrent create won the race
+        raise Conflict("编码或 AppID 已存在", code="account_exists") from exc
+    await sync_sandbox(account)
+    return account
+
+
+async def update_account(*, code: str, data: AccountUpdate, actor: Actor) -> Account:
+    """Change an account's settings (not its AppSecret: see rotate_secret)."""
+    account = await get_account(code=code)
+    platform = Platform(account.platform)
+    changes = data.model_dump(exclude_unset=True)
+    fields: dict[str, str] = {}
+    if "appid" in changes:
+        appid = changes["appid"]
+        if platform in WECHAT_PLATFORMS:
+            if not appid:
+                fields["appid"] = "微信账号必须填写 AppID"
+            elif not WECHAT_APPID_RE.match(appid):
+                fields["appid"] = APPID_MESSAGE
+    if "name" in changes and not changes["name"]:
+        fields["name"] = "必填"
+    if "department_code" in changes:
+        if not changes["department_code"] and platform != Platform.WECHAT_MINIPROGRAM:
+            fields["department_code"] = "请选择所属部门"
+        await _check_department(changes["department_code"], fields)
+    if fields:
+        raise Invalid(fields=fields)
+    conflicts = await _check_unique(code=None, appid=changes.get("appid"), exclude_id=account.id)
+    if conflicts:
+        raise Conflict("AppID 已存在", code="account_exists", fields=conflicts)
+
+    changed: list[str] = []
+    for key in ("department_code", "name", "appid", "original_id", "is_active"):
+        if key in changes and changes[key] is not None and getattr(account, key) != changes[key]:
+            setattr(account, key, changes[key])
+            changed.append(key)
+    if changes.get("safe_mode") is not None and changes["safe_mode"] != account.safe_mode:
+        account.safe_mode = bool(changes["safe_mode"]) and platform in CALLBACK_PLATFORMS
+        changed.append("safe_mode")
+    if changes.get("token"):
+        account.callback_token = changes["token"]
+        changed.append("token")
+    if changes.get("encoding_aes_key"):
+        account.aes_key_encrypted = crypto.encrypt(changes["encoding_aes_key"])
+        changed.append("encoding_aes_key")
+    if data.auto_reply is not None:
+        account.auto_reply = data.auto_reply.model_dump()
+        changed.append("auto_reply")
+    if not changed:
+        return account
+    try:
+        async with in_transaction():
+            await account.save()
+            await write_audit(
+                actor,
+                action="matrix.account.update",
+                target_type="matrix_account",
+                target_id=account.code,
+                # Names of changed fields only: never the Token or key values.
+                detail={"changed": changed},
+            )
+    except IntegrityError as exc:
+        raise Conflict("AppID 已存在", code="account_exists") from exc
+    if {"appid", "name", "token", "encoding_aes_key", "safe_mode"} & set(changed):
+        await sync_sandbox(account)
+    return account
+
+
+async def rotate_secret(*, code: str, secret: str, actor: Actor) -> Account:
+    """Store a new AppSecret (after it was reset in WeChat's admin platform)."""
+    account = await get_account(code=code)
+    if Platform(account.platform) not in WECHAT_PLATFORMS:
+        raise Invalid("只有微信账号有 AppSecret", fields={"secret": "该平台不使用 AppSecret"})
+    fields: dict[str, str] = {}
+    _check_secret(secret, fields)
+    if fields:
+        raise Invalid(fields=fields)
+    async with in_transaction():
+        account.secret_encrypted = crypto.encrypt(secret)
+        await account.save(update_fields=["secret_encrypted", "updated_at"])
+        await write_audit(
+            actor,
+            action="matrix.account.rotate_secret",
+            target_type="matrix_account",
+            target_id=account.code,
+            detail={"appid": account.appid},
+        )
+    await sync_sandbox(account)
+    return account
+
+
+async def record_publication(
+    *, at: datetime, code: str | None = None, appid: str | None = None
+) -> None:
+    """Note that an account published (the push domain calls this; so do publish callbacks)."""
+    account = await find_account(code=code, appid=appid)
+    if account is None:
+        return
+    if account.last_published_at is None or at > account.last_published_at:
+        await Account.filter(id=account.id).update(last_published_at=at)
+
+
+async def sync_sandbox(account: Account) -> bool:
+    """Register the account's credentials and callback settings with the sandbox (dev, tests)."""
+    if not get_settings().uses_sandbox:
+        return False
+    platform = Platform(account.platform)
+    secret = secret_of(account)
+    if platform not in WECHAT_PLATFORMS or not account.appid or not secret:
+        return False
+    from matrix.wechat import service as wechat
+
+    takes_callbacks = platform in CALLBACK_PLATFORMS
+    try:
+        return await wechat.register_sandbox_app(
+            appid=account.appid,
+            secret=secret,
+            kind=SANDBOX_KINDS[platform],
+            name=account.name,
+            callback_url=callback_url(account.code) if takes_callbacks else None,
+            token=account.callback_token if takes_callbacks else None,
+            # The sandbox encrypts callbacks exactly when it knows a key: only in safe mode.
+            encoding_aes_key=aes_key_of(account) if takes_callbacks and account.safe_mode else None,
+        )
+    except Exception as exc:  # the sandbox is a development aid: report, do not fail the change
+        log.warning("could not register %s with the sandbox: %s", account.code, type(exc).__name__)
+        return False
+
+
+async def sync_all_with_sandbox() -> int:
+    """Re-register every WeChat account with the sandbox (at server start: the callback URLs
+    follow APP_PUBLIC_BASE_URL, which differs between `make dev`, tests and benchmarks)."""
+    if not get_settings().uses_sandbox:
+        return 0
+    done = 0
+    for account in await Account.all().order_by("id"):
+        if Platform(account.platform) not in WECHAT_PLATFORMS:
+            continue
+        if not await sync_sandbox(account):
+            break  # sync_sandbox logged why; one line is enough when the sandbox is down
+        done += 1
+    return done
