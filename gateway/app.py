@@ -34,6 +34,9 @@ MODEL_APPS: dict[str, dict[str, Any]] = {
 # Blueprints to mount, as "module" (each exposes `bp`). Order matters only for the console menu.
 BLUEPRINTS: list[str] = [
     "gateway.health",
+    "gateway.metrics",
+    "gateway.console.views",
+    "gateway.auth.views",
     "mini_program.account.views",
     "mini_program.catalogue.views",
     "matrix.callback",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from tortoise import fields
@@ -15,7 +16,7 @@ class AuditRecord(Model):
     action = fields.CharField(max_length=64, db_index=True)
     target_type = fields.CharField(max_length=64)
     target_id = fields.CharField(max_length=64, null=True)
-    detail = fields.JSONField(default=dict)
+    detail: Any = fields.JSONField(default=dict)
     ip = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
@@ -43,3 +44,51 @@ async def record(
         detail=detail or {},
         ip=ip,
     )
+
+
+def record_to_dict(row: AuditRecord) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "actor_id": row.actor_id,
+        "actor_name": row.actor_name,
+        "action": row.action,
+        "target_type": row.target_type,
+        "target_id": row.target_id,
+        "detail": row.detail,
+        "ip": row.ip,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+async def list_records(
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    action: str | None = None,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+) -> tuple[list[AuditRecord], int]:
+    """Audit records, newest first, with the total count for pagination."""
+    query = AuditRecord.all()
+    if action:
+        # "staff." lists every staff action; a full name lists one.
+        query = (
+            query.filter(action__startswith=action)
+            if action.endswith(".")
+            else query.filter(action=action)
+        )
+    if actor_id is not None:
+        query = query.filter(actor_id=actor_id)
+    if target_type:
+        query = query.filter(target_type=target_type)
+    if target_id:
+        query = query.filter(target_id=target_id)
+    total = await query.count()
+    rows = await query.order_by("-id").offset((page - 1) * per_page).limit(per_page)
+    return list(rows), total
+
+
+async def count_since(since: datetime) -> int:
+    """How many audit records were written since a moment (the console's overview tile)."""
+    return await AuditRecord.filter(created_at__gte=since).count()

@@ -19,12 +19,14 @@ T = TypeVar("T")
 DOMAIN_COMMANDS: list[str] = [
     "matrix.sandbox.cli",
     "gateway.jobs_cli",
+    "gateway.auth.cli",
 ]
 
 # Demo-county loaders, run in this order by `seed-demo`: "module:function", each an idempotent
 # `async def seed(*, progress) -> str` returning a one-line summary.
 DEMO_SEEDERS: list[str] = [
     "gateway.org:seed_demo",
+    "gateway.auth.demo:seed",
     "mini_program.account.demo:seed",
     "matrix.demo:seed",
 ]

@@ -1,4 +1,4 @@
-"""Staff users. Residents are not stored here: they are keyed by openid (see gateway.auth.resident)."""
+"""Staff users and residents (residents are keyed by openid: see gateway.auth.resident)."""
 
 from __future__ import annotations
 
