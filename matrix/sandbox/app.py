@@ -8,6 +8,7 @@ import random
 from functools import partial
 from pathlib import Path
 
+import httpx
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse
@@ -22,7 +23,7 @@ log = logging.getLogger("govmatrix.sandbox")
 def create_app(
     state_dir: Path, *, event_delay: float = 3.0, name: str = "govmatrix-sandbox"
 ) -> Sanic:
-    from matrix.sandbox import api_auth, api_content, api_message, api_wxa, control
+    from matrix.sandbox import api_auth, api_content, api_message, api_wxa, control, followers, page
 
     app = Sanic(name, dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
     app.config.REQUEST_MAX_SIZE = 12 * 1024 * 1024
@@ -34,7 +35,7 @@ def create_app(
     app.ctx.event_delay = event_delay
     app.ctx.tasks = set()
 
-    for module in (control, api_auth, api_content, api_message, api_wxa):
+    for module in (control, followers, page, api_auth, api_content, api_message, api_wxa):
         app.blueprint(module.bp)
 
     @app.on_request
@@ -63,6 +64,11 @@ def create_app(
             return json_response({"errcode": 40066, "errmsg": "invalid url"})
         return json_response({"error": {"code": "sandbox_error", "message": str(exc)}}, status)
 
+    @app.before_server_start
+    async def _open(app: Sanic) -> None:
+        # Callbacks go to the product, which may be slow; WeChat itself waits 5 seconds.
+        app.ctx.http = httpx.AsyncClient(timeout=5.0)
+
     @app.after_server_start
     async def _resume(app: Sanic) -> None:
         from matrix.sandbox import events
@@ -76,6 +82,7 @@ def create_app(
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
+        await app.ctx.http.aclose()
         app.ctx.store.close()
 
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -75,6 +76,13 @@ def public_app(app: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _valid_aes_key(key: str) -> bool:
+    try:
+        return len(key) == 43 and len(base64.b64decode(key + "=", validate=True)) == 32
+    except ValueError:
+        return False
+
+
 @bp.get("/calls")
 async def list_calls(request: Request) -> HTTPResponse:
     store = store_of(request)
@@ -101,7 +109,7 @@ async def register_app(request: Request) -> HTTPResponse:
     if kind not in KINDS:
         raise ControlError("kind must be one of " + ", ".join(KINDS), {"kind": "invalid"})
     aes_key = _text(data, "encoding_aes_key", required=False, max_len=43)
-    if aes_key is not None and len(aes_key) != 43:
+    if aes_key is not None and not _valid_aes_key(aes_key):
         raise ControlError(
             "encoding_aes_key must be 43 characters", {"encoding_aes_key": "invalid"}
         )

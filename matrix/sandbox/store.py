@@ -219,6 +219,13 @@ class Store:
         ).fetchone()
         return json.loads(row["data"]) if row else None
 
+    def kv_find(self, kind: str, key: str) -> tuple[str | None, Any]:
+        """A document by kind and key alone: (appid, data), or (None, None)."""
+        row = self.db.execute(
+            "SELECT appid, data FROM kv WHERE kind = ? AND key = ?", (kind, key)
+        ).fetchone()
+        return (row["appid"], json.loads(row["data"])) if row else (None, None)
+
     def kv_list(self, kind: str, appid: str | None = None) -> list[Any]:
         return [json.loads(r["data"]) for r in self._kv_rows(kind, appid)]
 
