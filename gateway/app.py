@@ -40,6 +40,7 @@ BLUEPRINTS: list[str] = [
     "mini_program.account.views",
     "mini_program.catalogue.views",
     "matrix.callback",
+    "matrix.views",
 ]
 
 
