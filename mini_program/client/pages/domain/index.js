@@ -50,6 +50,20 @@ Component({
         })
         .catch(() => this.setData({loading: false, failed: true}))
     },
+    onQueryInput(e) {
+      this.query = e.detail.value
+    },
+    onSearch() {
+      const q = (this.query || '').trim()
+      if (!q) {
+        wx.showToast({title: '请输入要查找的内容', icon: 'none'})
+        return
+      }
+      wx.navigateTo({
+        url: '/pages/search/index?q=' + encodeURIComponent(q) + '&domain=' + this.data.domainId +
+          '&domain_name=' + encodeURIComponent(this.data.domainName),
+      })
+    },
     onItemTap(e) {
       wx.navigateTo({url: '/pages/item/index?id=' + e.currentTarget.dataset.id})
     },
