@@ -20,6 +20,8 @@ DOMAIN_COMMANDS: list[str] = [
     "matrix.sandbox.cli",
     "gateway.jobs_cli",
     "gateway.auth.cli",
+    "matrix.cli",
+    "gateway.workdays_cli",
 ]
 
 # Demo-county loaders, run in this order by `seed-demo`: "module:function", each an idempotent
