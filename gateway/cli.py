@@ -18,6 +18,7 @@ T = TypeVar("T")
 # Domain modules that contribute commands: each exposes `commands: list[click.Command]`.
 DOMAIN_COMMANDS: list[str] = [
     "matrix.sandbox.cli",
+    "matrix.wechat.cli",
     "gateway.jobs_cli",
     "gateway.auth.cli",
     "matrix.cli",
@@ -28,6 +29,7 @@ DOMAIN_COMMANDS: list[str] = [
 # `async def seed(*, progress) -> str` returning a one-line summary.
 DEMO_SEEDERS: list[str] = [
     "gateway.org:seed_demo",
+    "mini_program.catalogue.demo:seed",
     "gateway.auth.demo:seed",
     "mini_program.account.demo:seed",
     "matrix.demo:seed",
