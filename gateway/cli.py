@@ -29,7 +29,6 @@ DOMAIN_COMMANDS: list[str] = [
 # `async def seed(*, progress) -> str` returning a one-line summary.
 DEMO_SEEDERS: list[str] = [
     "gateway.org:seed_demo",
-    "mini_program.catalogue.demo:seed",
     "gateway.auth.demo:seed",
     "mini_program.account.demo:seed",
     "matrix.demo:seed",
