@@ -41,6 +41,7 @@ BLUEPRINTS: list[str] = [
     "mini_program.catalogue.views",
     "matrix.callback",
     "matrix.views",
+    "gateway.jobs.views",
 ]
 
 
