@@ -23,12 +23,14 @@ DOMAIN_COMMANDS: list[str] = [
     "gateway.auth.cli",
     "matrix.cli",
     "gateway.workdays_cli",
+    "mini_program.catalogue.cli",
 ]
 
 # Demo-county loaders, run in this order by `seed-demo`: "module:function", each an idempotent
 # `async def seed(*, progress) -> str` returning a one-line summary.
 DEMO_SEEDERS: list[str] = [
     "gateway.org:seed_demo",
+    "mini_program.catalogue.demo:seed",
     "gateway.auth.demo:seed",
     "mini_program.account.demo:seed",
     "matrix.demo:seed",

@@ -15,6 +15,7 @@ from mini_program.catalogue.models import (
     Interpretation,
     PolicyDocument,
     SearchEntry,
+    Validity,
 )
 
 ITEM, DOCUMENT = "item", "document"
@@ -200,6 +201,7 @@ async def search(
             # No entry has every word: fall back to any word, still ranked.
             ranked = await _ranked(groups, domain_id, "OR")
         hits.extend(h for h in ranked if h not in hits)
+    hits = await _valid_first(hits)
     if domain_id is not None and hits:
         allowed = set(
             await SearchEntry.filter(
@@ -212,6 +214,7 @@ async def search(
     total = len(hits)
     page_hits = hits[(page - 1) * page_size : page * page_size]
     words = [w for group in groups for w in group]
+    words += [text.canonical_doc_no(f"{p}〔{y}〕{n}号") for p, y, n in text.doc_numbers_in(q)]
     return {
         "q": q[: text.MAX_QUERY_CHARS],
         "items": await _present(page_hits, words),
@@ -219,6 +222,23 @@ async def search(
         "page_size": page_size,
         "total": total,
     }
+
+
+async def _valid_first(hits: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Keep the ranking, but put expired and repealed documents after everything in force."""
+    doc_ids = [i for k, i in hits if k == DOCUMENT]
+    if not doc_ids:
+        return hits
+    stale = set(
+        await PolicyDocument.filter(id__in=doc_ids)
+        .exclude(validity=Validity.VALID)
+        .values_list("id", flat=True)
+    )
+    if not stale:
+        return hits
+    return [h for h in hits if not (h[0] == DOCUMENT and h[1] in stale)] + [
+        h for h in hits if h[0] == DOCUMENT and h[1] in stale
+    ]
 
 
 async def _present(hits: list[tuple[str, int]], words: list[str]) -> list[dict[str, Any]]:
@@ -263,7 +283,9 @@ async def _present(hits: list[tuple[str, int]], words: list[str]) -> list[dict[s
                     "type": DOCUMENT,
                     "id": ref_id,
                     "title": text.highlight(r["title"], words),
-                    "snippet": text.highlight(r["body"], words, width=80),
+                    "snippet": text.highlight(
+                        f"{r['doc_no']}　{r['body']}" if r["doc_no"] else r["body"], words, width=80
+                    ),
                     "domain_ids": domains.get((kind, ref_id), []),
                     "doc_no": r["doc_no"],
                     "issuer": r["issuer"],

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse
 
-from gateway.errors import Invalid, fields_from_validation
+from gateway.errors import Invalid, fields_from_validation, parse_body
 from mini_program.catalogue import cache, search, service, stats, text
 from mini_program.catalogue.schemas import DocumentQuery, PageQuery, SearchQuery
 
@@ -114,7 +114,16 @@ async def documents(request: Request) -> HTTPResponse:
 
 @bp.get("/search")
 async def search_view(request: Request) -> HTTPResponse:
-    q = _query(request, SearchQuery)
+    return await _search(_query(request, SearchQuery))
+
+
+@bp.post("/search")
+async def search_post(request: Request) -> HTTPResponse:
+    # The same search with the query in a JSON body, for text too long for a URL.
+    return await _search(parse_body(request, SearchQuery))
+
+
+async def _search(q: SearchQuery) -> HTTPResponse:
     query_text = q.q.strip()[: text.MAX_QUERY_CHARS]
 
     async def load() -> bytes:
