@@ -70,9 +70,9 @@ async def recorded(sandbox: httpx.AsyncClient, appid: str, path: str) -> list[di
     return response.json()["calls"]
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+async def eventually(check: Callable[[], Any], within: float = 10.0) -> Any:
     """Poll until check() returns something truthy (async work in another process)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         value = check()
         if asyncio.iscoroutine(value):

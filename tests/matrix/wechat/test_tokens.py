@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-import subprocess
 import time
+from asyncio.subprocess import PIPE
 
 import httpx
 import pytest
@@ -25,22 +26,18 @@ async def test_ten_processes_making_100_calls_each_cause_one_token_fetch(
     app = await register_app(sandbox)
     start_at = time.time() + 4  # every process waits for the same instant, then fires
     env = {**os.environ, "WECHAT_SECRET": app.secret}
+    args = ["wechat-calls", app.appid, "--calls", "100", "--start-at", str(start_at)]
     procs = [
-        subprocess.Popen(
-            [GOVMATRIX, "wechat-calls", app.appid, "--calls", "100", "--start-at", str(start_at)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        await asyncio.create_subprocess_exec(
+            GOVMATRIX, *args, cwd=ROOT, env=env, stdout=PIPE, stderr=PIPE
         )
         for _ in range(10)
     ]
     summaries = []
     for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        summaries.append(json.loads(out.strip().splitlines()[-1]))
+        out, err = await asyncio.wait_for(proc.communicate(), 120)
+        assert proc.returncode == 0, err.decode()
+        summaries.append(json.loads(out.decode().strip().splitlines()[-1]))
     assert all(s["outcomes"] == {"ok": 100} for s in summaries), summaries
     assert len(await recorded(sandbox, app.appid, TOKEN_PATH)) == 1
     assert len(await recorded(sandbox, app.appid, "/cgi-bin/token")) == 0
@@ -50,8 +47,6 @@ async def test_ten_processes_making_100_calls_each_cause_one_token_fetch(
 async def test_concurrent_calls_in_one_process_share_one_fetch(
     sandbox: httpx.AsyncClient, db: None
 ) -> None:
-    import asyncio
-
     app = await register_app(sandbox)
     results = await asyncio.gather(*(service.get_callback_ip(**app.creds) for _ in range(50)))
     assert all("127.0.0.1" in ips for ips in results)
@@ -133,8 +128,6 @@ async def test_daily_quota_exhausted_is_a_quota_error_without_retry(
 async def test_wrong_secret_is_a_credential_error_and_not_hammered(
     sandbox: httpx.AsyncClient, db: None
 ) -> None:
-    import asyncio
-
     app = await register_app(sandbox)
     calls = [service.get_callback_ip(appid=app.appid, secret="wrong") for _ in range(20)]
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
