@@ -3,7 +3,10 @@
 # Prints the database URL on stdout. `ops/postgres.sh drop NAME` drops it again.
 set -euo pipefail
 if [ "${1:-}" = drop ]; then
-  runuser -u postgres -- dropdb --if-exists "$2" >/dev/null 2>&1 || true
+  port=$(pg_lsclusters -h | awk '$4=="online"{print $3; exit}')
+  # --force ends sessions a killed test run left open, so throwaway databases never pile up.
+  runuser -u postgres -- dropdb -p "${port:-5432}" --if-exists --force "$2" >/dev/null 2>&1 ||
+    echo "could not drop database $2" >&2
   exit 0
 fi
 ver=$(ls /usr/lib/postgresql | sort -V | tail -1)

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 url=${APP_REDIS_URL:-${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}}
-port=$(echo "$url" | sed -E 's#.*:([0-9]+)(/.*)?$#\1#')
+hostport=${url#*://}; hostport=${hostport%%/*}; hostport=${hostport##*@}
+port=${hostport##*:}
+[ "$port" = "$hostport" ] && port=6379   # redis://host/0 means the default port
 mkdir -p var
 if [ "${1:-start}" = stop ]; then
   [ -f var/redis.pid ] && kill "$(cat var/redis.pid)" 2>/dev/null || true

@@ -8,7 +8,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(redis-server espeak-ng ffmpeg fonts-wqy-microhei)
+want=(redis-server espeak-ng ffmpeg fonts-wqy-microhei curl)
+# Tools a minimal Debian image lacks: Python with venv, Node's npm (for the console's files
+# and the mini-program tests). A Node installed from elsewhere (NodeSource) is kept.
+command -v python3.11 >/dev/null || command -v python3 >/dev/null || want+=(python3)
+if ! { command -v python3.11 >/dev/null && python3.11 -c 'import ensurepip, venv' 2>/dev/null; } &&
+   ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  want+=(python3-venv)
+fi
+command -v npm >/dev/null || want+=(nodejs npm)
 for extra in "$@"; do
   case "$extra" in
     test) want+=(chromium wrk) ;;
@@ -57,7 +65,7 @@ if [ ! -f "$vendor/.installed" ] || [ package.json -nt "$vendor/.installed" ]; t
     npm install --no-audit --no-fund --silent >/dev/null
     mkdir -p "$vendor"
     cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"
-    cp node_modules/chart.js/dist/chart.umd.min.js "$vendor/chart.umd.js"
+    cp node_modules/chart.js/dist/chart.umd.js "$vendor/chart.umd.js"
     touch "$vendor/.installed"
   else
     echo "npm is missing: install Node.js 20 (apt-get install nodejs npm) for the console's files"
