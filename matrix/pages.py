@@ -205,7 +205,8 @@ async def update_account_submit(request: Request, code: str) -> HTTPResponse:
     data: dict[str, Any] = {k: v for k, v in form.items() if v and k != "safe_mode"}
     data["safe_mode"] = bool(form["safe_mode"])
     try:
-        body = AccountUpdate.model_validate(data)
+        current = await registry.get_account(code=code)
+        body = AccountUpdate.model_validate(data, context={"platform": current.platform})
         await registry.update_account(code=code, data=body, actor=actor_of(request))
     except (ValidationError, ApiError) as exc:
         if isinstance(exc, ApiError) and exc.status == 404:

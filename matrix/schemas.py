@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from matrix.models import InboxStatus, Platform
+from matrix.models import WECHAT_PLATFORMS, InboxStatus, Platform
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 WECHAT_APPID_RE = re.compile(r"^wx[0-9a-f]{16}$")
@@ -53,7 +53,12 @@ class _AccountFields(BaseModel):
 
     @field_validator("appid", check_fields=False)
     @classmethod
-    def _appid(cls, value: str | None) -> str | None:
+    def _appid(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # The platform comes from the body (create) or from the stored account (update, via
+        # the validation context), so a wrong appid is reported with every other bad field.
+        platform = info.data.get("platform") or (info.context or {}).get("platform")
+        if value and platform in WECHAT_PLATFORMS and not WECHAT_APPID_RE.match(value):
+            raise ValueError(APPID_MESSAGE)
         return value or None
 
     @field_validator("encoding_aes_key", check_fields=False)
