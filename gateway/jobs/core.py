@@ -168,7 +168,7 @@ async def enqueue(
     data = payload or {}
     # Fail at the caller, not in the worker, when the payload cannot be stored as JSON.
     json.dumps(data)
-    values = {
+    values: dict[str, Any] = {
         "kind": kind,
         "payload": data,
         "run_at": run_at or now_utc(),
@@ -233,7 +233,7 @@ async def _claim_postgres(
             .select_for_update(skip_locked=True)
             .using_db(conn)
         )
-        claimed = []
+        claimed: list[int] = []
         for row in rows:
             await (
                 Job.filter(id=row.id)
@@ -257,7 +257,7 @@ async def _claim_sqlite(
     # SQLite serialises writers; a conditional UPDATE that matches the state and attempt count
     # we read succeeds for exactly one worker (rowcount 1), the others see 0 and move on.
     candidates = await Job.filter(_due_filter(now, kinds)).order_by("run_at", "id").limit(limit * 4)
-    claimed = []
+    claimed: list[int] = []
     for row in candidates:
         if len(claimed) >= limit:
             break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -32,7 +33,7 @@ STATE_LABELS = {
 class Job(Model):
     id = fields.BigIntField(primary_key=True)
     kind = fields.CharField(max_length=100, db_index=True)
-    payload = fields.JSONField(default=dict)
+    payload: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
     state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
     run_at = fields.DatetimeField(db_index=True)
     attempts = fields.IntField(default=0)
@@ -42,7 +43,7 @@ class Job(Model):
     lease_until = fields.DatetimeField(null=True)
     # Dedupe / idempotency: a second enqueue with the same key returns the first job.
     key = fields.CharField(max_length=255, null=True, unique=True)
-    result = fields.JSONField(null=True)
+    result: Any = fields.JSONField(null=True)
     progress = fields.IntField(default=0)
     progress_message = fields.CharField(max_length=255, default="")
     created_at = fields.DatetimeField(auto_now_add=True)

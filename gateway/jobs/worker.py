@@ -67,7 +67,7 @@ class Worker:
                 await self._guard(core.ensure_periodic(kinds=kinds))
                 next_periodic = loop.time() + PERIODIC_CHECK_SECONDS
             free = self.concurrency - len(self._running)
-            claimed = []
+            claimed: list[core.Job] = []
             if free > 0:
                 claimed = (
                     await self._guard(
