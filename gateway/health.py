@@ -13,6 +13,7 @@ bp = Blueprint("health")
 
 @bp.get("/healthz")
 async def healthz(request: Request) -> HTTPResponse:
+    """Whether the database and Redis answer: 200 when both do, 503 otherwise."""
     checks: dict[str, str] = {}
     try:
         await connections.get("default").execute_query("SELECT 1")
@@ -25,5 +26,7 @@ async def healthz(request: Request) -> HTTPResponse:
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in checks.values())
-    return json({"status": "ok" if healthy else "degraded", "checks": checks},
-                status=200 if healthy else 503)
+    return json(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status=200 if healthy else 503,
+    )

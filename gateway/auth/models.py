@@ -45,7 +45,6 @@ class StaffUser(Model):
 # A mini-program user, created at first login and keyed by the openid WeChat gives for this app.
 # (No docstrings on models: tortoise copies them into SQL comments and breaks on ';' and quotes.)
 class Resident(Model):
-
     id = fields.IntField(primary_key=True)
     openid = fields.CharField(max_length=64, unique=True)
     unionid = fields.CharField(max_length=64, null=True)

@@ -67,8 +67,9 @@ register_nav("操作日志", "/console/audit", AUDIT_READ, order=910)
 
 
 @register_tile
-async def _staff_tile() -> dict[str, Any]:
-    return {"label": "在岗工作人员", "value": await service.count_staff(), "href": "/console/users"}
+async def _staff_tile(staff: StaffUser) -> dict[str, Any]:
+    href = "/console/users" if has_permission(staff, USERS_MANAGE) else ""
+    return {"label": "在岗工作人员", "value": await service.count_staff(), "href": href}
 
 
 @register_tile
@@ -190,6 +191,12 @@ async def _org_choices() -> tuple[list[Department], list[Village]]:
     return await Department.all(), await Village.all().order_by("code").limit(2000)
 
 
+async def _unit_names() -> dict[str, str]:
+    """Department and village names by code, to show "县教育局" instead of "jyj"."""
+    departments, villages = await _org_choices()
+    return {d.code: d.name for d in departments} | {v.code: v.name for v in villages}
+
+
 async def _users_page(
     request: Request,
     *,
@@ -213,6 +220,7 @@ async def _users_page(
         roles=[(r.value, ROLE_LABELS[r]) for r in Role],
         departments=departments,
         villages=villages,
+        unit_names={d.code: d.name for d in departments} | {v.code: v.name for v in villages},
         form=form or {"role": Role.EDITOR.value},
         errors=errors or {},
         message=message,
@@ -298,7 +306,13 @@ async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
             detail={"username": staff.username, "changes": changes},
         )
     if request.headers.get("HX-Request"):
-        return render(request, "console/_user_row.html", user=staff, row_error=None)
+        return render(
+            request,
+            "console/_user_row.html",
+            user=staff,
+            row_error=None,
+            unit_names=await _unit_names(),
+        )
     return redirect("/console/users", status=303)
 
 

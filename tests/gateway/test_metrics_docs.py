@@ -1,0 +1,51 @@
+"""Operations endpoints: Prometheus metrics and the OpenAPI description."""
+
+from __future__ import annotations
+
+import re
+
+
+async def test_metrics_count_requests_by_route_and_status(api):
+    await api.get("/healthz")
+    await api.get("/api/v1/admin/users/12345")  # 401, counted under its route pattern
+    await api.get("/no/such/page")
+    text = (await api.get("/metrics")).text
+    assert "# TYPE govmatrix_http_requests_total counter" in text
+    assert re.search(
+        r'govmatrix_http_requests_total\{method="GET",route="/healthz",status="200"\} \d', text
+    )
+    assert 'route="/api/v1/admin/users/<staff_id:int>",status="401"' in text
+    assert 'route="unmatched",status="404"' in text
+    assert "12345" not in text
+    assert (
+        'govmatrix_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/healthz"}'
+        in text
+    )
+
+
+async def test_openapi_lists_the_staff_endpoints_with_summaries(api):
+    response = await api.get("/docs/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path, method in (
+        ("/api/v1/admin/session", "post"),
+        ("/api/v1/admin/session", "delete"),
+        ("/api/v1/admin/me", "get"),
+        ("/api/v1/admin/users", "get"),
+        ("/api/v1/admin/users", "post"),
+        ("/api/v1/admin/users/{staff_id}", "patch"),
+        ("/api/v1/admin/audit", "get"),
+        ("/healthz", "get"),
+        ("/metrics", "get"),
+    ):
+        operation = paths[path][method]
+        assert operation.get("summary"), (path, method)
+    body = paths["/api/v1/admin/session"]["post"]["requestBody"]["content"]["application/json"]
+    assert "username" in str(body)
+
+
+async def test_docs_page_renders(api):
+    response = await api.get("/docs")
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    assert "swagger" in response.text.lower()
