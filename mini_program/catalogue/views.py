@@ -12,11 +12,10 @@ import json
 import logging
 from typing import Any
 
-from pydantic import ValidationError
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse
 
-from gateway.errors import Invalid, fields_from_validation, parse_body
+from gateway.errors import parse_body, parse_query
 from mini_program.catalogue import cache, search, service, stats, text
 from mini_program.catalogue.schemas import DocumentQuery, PageQuery, SearchQuery
 
@@ -39,14 +38,6 @@ def _raw(body: bytes) -> HTTPResponse:
     return HTTPResponse(body, content_type="application/json")
 
 
-def _query(request: Request, schema: type[Any]) -> Any:
-    data = {k: v[0] for k, v in request.args.items() if v}
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        raise Invalid("查询参数有误", fields=fields_from_validation(exc)) from exc
-
-
 @bp.get("/domains")
 async def domains(request: Request) -> HTTPResponse:
     async def load() -> bytes:
@@ -57,7 +48,7 @@ async def domains(request: Request) -> HTTPResponse:
 
 @bp.get("/domains/<domain_id:int>/items")
 async def domain_items(request: Request, domain_id: int) -> HTTPResponse:
-    q = _query(request, PageQuery)
+    q = parse_query(request, PageQuery)
 
     async def load() -> bytes:
         page = await service.list_items(domain_id=domain_id, page=q.page, page_size=q.page_size)
@@ -92,7 +83,7 @@ async def document_detail(request: Request, document_id: int) -> HTTPResponse:
 
 @bp.get("/documents")
 async def documents(request: Request) -> HTTPResponse:
-    q = _query(request, DocumentQuery)
+    q = parse_query(request, DocumentQuery)
     key = ("docs", q.model_dump_json())
 
     async def load() -> bytes:
@@ -114,7 +105,7 @@ async def documents(request: Request) -> HTTPResponse:
 
 @bp.get("/search")
 async def search_view(request: Request) -> HTTPResponse:
-    return await _search(_query(request, SearchQuery))
+    return await _search(parse_query(request, SearchQuery))
 
 
 @bp.post("/search")
