@@ -28,15 +28,15 @@ test('the home page lists the 28 domains in the order the server ranks them, wit
   assert.deepEqual(names, body.items.map(d => d.name))
   assert.deepEqual(h.texts(page, '.domain-count'), body.items.map(d => String(d.item_count)))
   assert.ok(names.includes('公共体育') && names.includes('农业生产服务'))
-  const first = page.querySelector('.domain')
-  assert.equal(first.dom.getAttribute('aria-label'), `${body.items[0].name}，${body.items[0].item_count}个公开事项`)
+  // Screen readers announce each row as name and count.
+  assert.equal(page.instance.data.domains[0].label, `${body.items[0].name}，${body.items[0].item_count}个公开事项`)
 })
 
 test('tapping a domain opens its items under the domain\'s name', async () => {
   const home = await h.open('/pages/index/index')
   const domains = home.querySelectorAll('.domain')
   const target = domains[2]
-  const name = target.querySelector('.domain-name').dom.textContent.trim()
+  const name = h.texts(home, '.domain-name')[2]
   await h.tap(target)
   const url = h.state.navigations.at(-1)
   assert.match(url, /^\/pages\/domain\/index\?id=\d+&name=/)
@@ -141,7 +141,9 @@ test('searching 低保 from the home page shows 社会救助 results with the ma
   assert.ok(results.length > 0, '低保 finds something')
   assert.match(h.text(page, '.summary'), /^「低保」共找到 \d+ 条结果$/)
   // What the resident reads: plain text with highlighted words, no markup from the server.
-  const snippets = page.querySelectorAll('snippet').map(s => s.instance.data)
+  const titles = page.querySelectorAll('.snippet-title').map(s => s.instance.data)
+  const snippets = titles.concat(page.querySelectorAll('.snippet-body').map(s => s.instance.data))
+  assert.equal(titles.length, results.length)
   const hits = snippets.flatMap(s => s.hits)
   assert.ok(hits.length > 0, 'some words are highlighted')
   assert.ok(hits.some(w => /低保|最低生活保障/.test(w)), JSON.stringify(hits))
@@ -171,7 +173,7 @@ test('a search made of markup and search syntax shows ordinary results or a frie
   assert.deepEqual(h.state.toasts, [])
   const results = page.querySelectorAll('.result')
   if (results.length === 0) assert.equal(h.text(page, '.no-results'), '没有找到相关内容，换个词试试')
-  for (const s of page.querySelectorAll('snippet').map(c => c.instance.data)) {
+  for (const s of page.querySelectorAll('.snippet-body').map(c => c.instance.data)) {
     for (const node of s.nodes) assert.ok(node.type === 'text' || node.name === 'em')
   }
 })
