@@ -57,3 +57,11 @@ async def test_views_older_than_30_days_do_not_count(db: None) -> None:
     assert (await stats.views_last_30_days()).get(domain.id, 0) == before
     listed = {d["id"]: d for d in await service.list_domains()}
     assert listed[domain.id]["views_30d"] == before
+
+
+async def test_flushing_views_is_a_registered_periodic_job(db: None) -> None:
+    from gateway.jobs import discover
+    from gateway.jobs.core import periodic_kinds
+
+    discover()
+    assert periodic_kinds()["catalogue.flush_views"] == 60
