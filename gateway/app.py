@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None) -> Sanic:
     # Chinese stays readable in responses and logs.
     app = Sanic("govmatrix", dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    # Sanic's ceiling: lets a 10,000-character ASCII search query through as a GET.
+    app.config.REQUEST_MAX_HEADER_SIZE = 16384
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.OAS_UI_DEFAULT = "swagger"
     app.config.OAS_URL_PREFIX = "/docs"
