@@ -257,3 +257,27 @@ test('searching inside a domain keeps to that domain until the resident lifts th
   assert.equal(h.text(search, '.chip'), null)
   assert.ok(!h.state.requests.at(-1).url.includes('domain='))
 })
+
+test('a shared normative-query link with a bad date shows what is wrong next to the date', async () => {
+  const page = await h.open('/pages/normative/index?from=2026-13-45')
+  const {status, body} = await h.api('/api/v1/mp/documents?normative=1&from=2026-13-45')
+  assert.equal(status, 422)
+  assert.equal(h.text(page, '.error-from'), body.error.fields.from)
+  assert.equal(h.state.toasts.at(-1).title, body.error.message)
+  assert.equal(h.text(page, '.empty'), '查询失败，请检查条件后重试')
+  // Correcting the date clears the message and lists documents again.
+  page.instance.onClearDate({currentTarget: {dataset: {field: 'from'}}})
+  await h.tap(page.querySelector('.submit'))
+  assert.equal(h.text(page, '.error-from'), null)
+  assert.ok(page.querySelectorAll('.document').length > 0)
+})
+
+test('a document forwarded to a WeChat chat opens the same document', async () => {
+  const {body} = await h.api('/api/v1/mp/documents?normative=1&page_size=1')
+  const doc = body.items[0]
+  const page = await h.open(`/pages/document/index?id=${doc.id}`)
+  const share = page.instance.onShareAppMessage()
+  assert.deepEqual(share, {title: doc.title, path: `/pages/document/index?id=${doc.id}`})
+  const opened = await h.open(share.path)
+  assert.equal(h.text(opened, '.doc-title'), doc.title)
+})

@@ -2,6 +2,8 @@
 const snippet = require('../../utils/snippet')
 
 Component({
+  // The page's large-text rules (app.wxss) reach the snippet too.
+  options: {styleIsolation: 'apply-shared'},
   properties: {
     text: {type: String, value: ''},
   },

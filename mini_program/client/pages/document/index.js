@@ -91,6 +91,14 @@ Component({
     onItemTap(e) {
       wx.navigateTo({url: '/pages/item/index?id=' + e.currentTarget.dataset.id})
     },
+    // Residents forward policies to family in WeChat chats; the card opens this document.
+    onShareAppMessage() {
+      const doc = this.data.doc
+      return {
+        title: doc ? doc.title : '蒙城政务公开',
+        path: '/pages/document/index?id=' + this.documentId,
+      }
+    },
     onRetry() {
       return this.load()
     },

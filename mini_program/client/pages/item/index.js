@@ -51,6 +51,13 @@ Component({
     onDocumentTap(e) {
       wx.navigateTo({url: '/pages/document/index?id=' + e.currentTarget.dataset.id})
     },
+    onShareAppMessage() {
+      const item = this.data.item
+      return {
+        title: item ? item.title : '蒙城政务公开',
+        path: '/pages/item/index?id=' + this.itemId,
+      }
+    },
     onRetry() {
       return this.load()
     },
