@@ -92,6 +92,8 @@ async def _main(args: argparse.Namespace) -> None:
         deadline = loop.time() + args.deadline
         while loop.time() < deadline:
             await asyncio.sleep(0.1)
+            if args.until_signal:
+                continue  # only SIGTERM/SIGINT stop this worker
             try:
                 if args.until_ticks:
                     if len(await runs("tests.tick")) >= args.until_ticks:
@@ -114,4 +116,5 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--until-ticks", type=int, default=0)
     parser.add_argument("--deadline", type=float, default=60.0)
+    parser.add_argument("--until-signal", action="store_true")
     asyncio.run(_main(parser.parse_args()))

@@ -141,6 +141,29 @@ async def test_failing_job_retries_with_growing_backoff_then_goes_dead() -> None
     assert revived.state == JobState.QUEUED and revived.attempts == 0
 
 
+async def test_worker_finishes_its_running_job_when_told_to_stop() -> None:
+    import asyncio
+    import signal
+
+    slow = await enqueue("tests.record", {"sleep": 1.5})
+    [proc] = start_workers("--until-signal", "--concurrency", "1", count=1)
+    try:
+        for _ in range(300):
+            if (await Job.get(id=slow.id)).state == JobState.RUNNING:
+                break
+            await asyncio.sleep(0.05)
+        assert (await Job.get(id=slow.id)).state == JobState.RUNNING
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    done = await Job.get(id=slow.id)
+    assert done.state == JobState.SUCCEEDED and done.attempts == 1
+    assert [r["job_id"] for r in await handlers.runs("tests.record")] == [slow.id]
+
+
 async def test_periodic_job_runs_once_per_interval_across_two_workers() -> None:
     wait_all(start_workers("--until-ticks", "3", "--concurrency", "2"))
 
