@@ -107,7 +107,9 @@ async def _fresh_dir(app: Sanic) -> None:
 
 @bp.before_server_start
 async def _ensure_dir(app: Sanic) -> None:
-    # `serve --single-process` has no main-process phase.
+    # `serve --single-process` has no main-process phase: this process owns the directory.
+    if _OWN_DIR and metrics_dir().name == str(os.getpid()):
+        _prune_dead_dirs()
     metrics_dir().mkdir(parents=True, exist_ok=True)
 
 
