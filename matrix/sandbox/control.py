@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import secrets
 from typing import Any
@@ -146,15 +147,23 @@ async def wx_login(request: Request) -> HTTPResponse:
         if app is None or app["kind"] != "miniprogram":
             raise ControlError("no mini-program with this appid", {"appid": "unknown"}, 404)
     else:
-        minis = [a for a in store.list_apps() if a["kind"] == "miniprogram"]
-        if len(minis) != 1:
-            raise ControlError(
-                f"{len(minis)} mini-programs registered: give appid", {"appid": "required"}
-            )
-        appid = minis[0]["appid"]
+        appid = _default_mini_program(store)
     code = secrets.token_urlsafe(24)
     store.add_code(code, appid, openid, _text(data, "unionid", required=False, max_len=64))
     return json_response({"code": code, "appid": appid, "expires_in": 300})
+
+
+def _default_mini_program(store: Any) -> str:
+    """The product's mini-program when the caller names none: $APP_MP_APPID if registered,
+    else the first mini-program registered (seed-demo registers the county's first)."""
+    minis = [a for a in store.list_apps() if a["kind"] == "miniprogram"]
+    if not minis:
+        raise ControlError("no mini-program registered: give appid", {"appid": "required"}, 404)
+    preferred = os.environ.get("APP_MP_APPID")
+    for app in minis:
+        if app["appid"] == preferred:
+            return str(app["appid"])
+    return str(minis[0]["appid"])
 
 
 @bp.get("/faults")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,10 @@ from requests.adapters import HTTPAdapter
 from gateway.config import get_settings
 
 T = TypeVar("T")
+
+# urllib3 logs request lines at DEBUG, and WeChat puts access tokens (and for jscode2session
+# the AppSecret) in query strings: keep those lines out of any log, whatever the root level.
+logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 REAL_BASE = "https://api.weixin.qq.com"
 TIMEOUT = (5, 20)

@@ -70,3 +70,22 @@ async def test_calls_are_recorded_without_secrets(
     assert calls and calls[-1]["errcode"] == 0 and calls[-1]["method"] == "GET"
     assert get_settings().mp_secret not in record.text
     assert code not in record.text
+
+
+async def test_wx_login_without_appid_mints_for_the_county_mini_program(
+    sandbox: httpx.AsyncClient, prepared_database: str
+) -> None:
+    # Other mini-programs registered later (as tests do) do not change the default.
+    await sandbox.post(
+        "/sandbox/apps",
+        json={
+            "appid": "wxothermini0000001",
+            "secret": "s" * 16,
+            "kind": "miniprogram",
+            "name": "另一个小程序",
+        },
+    )
+    response = await sandbox.post("/sandbox/wx-login", json={"openid": "oDefault00001"})
+    assert response.status_code == 200, response.text
+    assert response.json()["appid"] == get_settings().mp_appid
+    assert (await _exchange(sandbox, response.json()["code"]))["openid"] == "oDefault00001"
