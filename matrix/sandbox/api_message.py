@@ -14,7 +14,7 @@ from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse
 
 from matrix.sandbox import events
-from matrix.sandbox.core import WxError, authenticate, json_body, store_of, wx_ok
+from matrix.sandbox.core import WxError, authenticate, json_body, obj, store_of, wx_ok
 from matrix.sandbox.store import Store
 
 bp = Blueprint("sandbox_message")
@@ -56,6 +56,7 @@ async def mass_sendall(request: Request) -> HTTPResponse:
                 raise WxError(45066, "same clientmsgid retry too fast")
             raise WxError(45065, "clientmsgid exist", msg_id=earlier["msg_id"])
     content = _mass_content(store, appid, data)
+    flt = obj(data.get("filter"))
     day = store.day(appid)
     if app["kind"] == "subscription" and store.count(appid, "mass_sent", day) >= 1:
         raise WxError(45028, "has no masssend quota")
@@ -63,7 +64,7 @@ async def mass_sendall(request: Request) -> HTTPResponse:
         if store.incr(appid, "mass_calls", day) > SERVICE_MASS_CALLS_PER_DAY:
             raise WxError(45009, "reach max api daily quota limit")
     store.incr(appid, "mass_sent", day)
-    recipients, total = _recipients(store, appid, data.get("filter") or {})
+    recipients, total = _recipients(store, appid, flt)
     msg_id = 1_000_000_000 + secrets.randbelow(10**9)
     job = {
         "msg_id": msg_id,
@@ -88,7 +89,7 @@ async def mass_sendall(request: Request) -> HTTPResponse:
 def _mass_content(store: Store, appid: str, data: dict[str, Any]) -> dict[str, Any]:
     msgtype = data.get("msgtype")
     if msgtype == "mpnews":
-        media_id = (data.get("mpnews") or {}).get("media_id")
+        media_id = obj(data.get("mpnews")).get("media_id")
         draft = store.kv_get("draft", appid, str(media_id)) if media_id else None
         if draft is None:
             raise WxError(40007, "invalid media_id")
@@ -98,12 +99,12 @@ def _mass_content(store: Store, appid: str, data: dict[str, Any]) -> dict[str, A
             "titles": [a["title"] for a in draft["articles"]],
         }
     if msgtype == "text":
-        text = (data.get("text") or {}).get("content")
+        text = obj(data.get("text")).get("content")
         if not isinstance(text, str) or not text:
             raise WxError(44004, "empty content")
         return {"msgtype": "text", "content": text}
     if msgtype in ("image", "voice", "mpvideo"):
-        media_id = (data.get(msgtype) or {}).get("media_id")
+        media_id = obj(data.get(msgtype)).get("media_id")
         if not media_id or store.kv_get("material", appid, str(media_id)) is None:
             raise WxError(40007, "invalid media_id")
         return {"msgtype": msgtype, "media_id": media_id}

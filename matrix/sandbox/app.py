@@ -56,6 +56,13 @@ def create_app(
         request.ctx.errcode = exc.errcode
         return json_response({"errcode": exc.errcode, "errmsg": exc.errmsg, **exc.extra})
 
+    @app.exception(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> HTTPResponse:
+        # WeChat answers bodies it cannot use with 47001; the traceback shows sandbox bugs.
+        log.exception("sandbox error on %s %s", request.method, request.path)
+        request.ctx.errcode = 47001
+        return json_response({"errcode": 47001, "errmsg": "data format error"})
+
     @app.exception(SanicException)
     async def _sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
         status = getattr(exc, "status_code", 500) or 500

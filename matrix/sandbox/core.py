@@ -57,6 +57,15 @@ def json_body(request: Request) -> dict[str, Any]:
     return data
 
 
+def obj(value: Any) -> dict[str, Any]:
+    """A nested JSON object, or a WeChat format error when the caller sent something else."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise WxError(47001, "data format error")
+    return value
+
+
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{16,600}$")
 
 

@@ -200,3 +200,25 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+async def test_malformed_bodies_get_wechat_format_errors(sandbox: httpx.AsyncClient) -> None:
+    app = await register_app(sandbox, "service")
+    token = await _token(sandbox, app.appid, app.secret)
+    params = {"access_token": token}
+    cases = [
+        ("/cgi-bin/message/mass/sendall", b"not json", 47001),
+        ("/cgi-bin/message/mass/sendall", b'{"msgtype": "text", "text": "x"}', 47001),
+        (
+            "/cgi-bin/message/mass/sendall",
+            b'{"msgtype":"text","text":{"content":"x"},"filter":[1]}',
+            47001,
+        ),
+        ("/cgi-bin/draft/add", b'{"articles": ["x"]}', 47001),
+        ("/cgi-bin/draft/add", b"", 44002),
+        ("/cgi-bin/media/uploadimg", b"", 41005),
+    ]
+    for path, body, errcode in cases:
+        response = await sandbox.post(path, params=params, content=body)
+        assert response.status_code == 200
+        assert response.json()["errcode"] == errcode, (path, body, response.text)
