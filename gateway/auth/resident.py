@@ -50,15 +50,13 @@ async def issue_session(
     ttl = get_settings().session_ttl
     token = secrets.token_urlsafe(32)
     key = _key(token)
-    mapping: dict[str, Any] = {
-        "resident_id": resident_id,
-        "openid": openid,
-        "created": int(time.time()),
-    }
-    if wechat_session_key:
-        mapping["wechat_session_key"] = crypto.encrypt(wechat_session_key)
     async with get_redis().pipeline(transaction=True) as pipe:
-        pipe.hset(_PREFIX + key, mapping=mapping)
+        pipe.hset(
+            _PREFIX + key,
+            mapping={"resident_id": resident_id, "openid": openid, "created": int(time.time())},
+        )
+        if wechat_session_key:
+            pipe.hset(_PREFIX + key, "wechat_session_key", crypto.encrypt(wechat_session_key))
         pipe.expire(_PREFIX + key, ttl)
         pipe.sadd(_INDEX + str(resident_id), key)
         pipe.expire(_INDEX + str(resident_id), ttl)
@@ -74,7 +72,7 @@ async def resolve(token: str | None) -> CurrentResident | None:
     data = await get_redis().hgetall(_PREFIX + key)
     if not data or not str(data.get("resident_id", "")).isdigit():
         return None
-    return CurrentResident(id=int(data["resident_id"]), openid=data["openid"], session_key=key)
+    return CurrentResident(id=int(data["resident_id"]), openid=str(data["openid"]), session_key=key)
 
 
 async def session_ttl(token: str) -> int:
@@ -85,7 +83,7 @@ async def session_ttl(token: str) -> int:
 async def wechat_session_key(token: str) -> str | None:
     """WeChat's session_key for this login (to decrypt wx data), decrypted server-side."""
     stored = await get_redis().hget(_PREFIX + _key(token), "wechat_session_key")
-    return crypto.decrypt(stored) if stored else None
+    return crypto.decrypt(str(stored)) if stored else None
 
 
 async def revoke(token: str) -> bool:
@@ -95,7 +93,7 @@ async def revoke(token: str) -> bool:
     resident_id = await redis.hget(_PREFIX + key, "resident_id")
     removed = await redis.delete(_PREFIX + key)
     if resident_id:
-        await redis.srem(_INDEX + resident_id, key)
+        await redis.srem(_INDEX + str(resident_id), key)
     return bool(removed)
 
 
@@ -103,7 +101,7 @@ async def revoke_all(resident_id: int) -> int:
     """End every session of a resident. Returns how many were live."""
     redis = get_redis()
     keys = await redis.smembers(_INDEX + str(resident_id))
-    removed = await redis.delete(*[_PREFIX + k for k in keys]) if keys else 0
+    removed = await redis.delete(*[_PREFIX + str(k) for k in keys]) if keys else 0
     await redis.delete(_INDEX + str(resident_id))
     return int(removed)
 
