@@ -161,3 +161,20 @@ async def test_subscribe_message_content_is_validated(sandbox: httpx.AsyncClient
         with pytest.raises(InvalidRequestError) as caught:
             await service.send_subscribe_message(**app.creds, **message)
         assert caught.value.errcode == errcode, message
+
+
+async def test_service_account_group_send_calls_are_limited_to_100_a_day(
+    sandbox: httpx.AsyncClient, db: None
+) -> None:
+    app = await register_app(sandbox, "service")
+    token = await service.get_access_token(**app.creds)
+    body = {"filter": {"is_to_all": True}, "msgtype": "text", "text": {"content": "通知"}}
+    params = {"access_token": token}
+    for n in range(100):
+        sent = await sandbox.post(
+            "/cgi-bin/message/mass/sendall", params=params, json={**body, "clientmsgid": f"q-{n}"}
+        )
+        assert sent.json()["errcode"] == 0, sent.text
+    with pytest.raises(QuotaError) as caught:
+        await service.mass_send_all(**app.creds, media_id=await _draft(app), clientmsgid="q-100")
+    assert caught.value.errcode == 45009
