@@ -63,12 +63,16 @@ RUN_DIR.mkdir(parents=True, exist_ok=True)
 _db_url = os.environ.get("TEST_DATABASE_URL") or f"sqlite://{RUN_DIR}/suite-{os.getpid()}.sqlite3"
 _redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SANDBOX_PORT = free_port()
+SERVER_PORT = free_port()
 TEST_ENV = {
     "APP_ENV": "test",
     "APP_DATABASE_URL": _db_url,
     "APP_REDIS_URL": _redis_url,
     "APP_WECHAT_API_BASE": f"http://127.0.0.1:{SANDBOX_PORT}",
     "APP_MEDIA_DIR": str(RUN_DIR / f"media-{os.getpid()}"),
+    # Every process of the run (server, CLI commands under test) agrees on the app's address,
+    # so callback URLs registered with the sandbox always point at the test server.
+    "APP_PUBLIC_BASE_URL": f"http://127.0.0.1:{SERVER_PORT}",
 }
 os.environ.update(TEST_ENV)
 
@@ -120,7 +124,7 @@ def sandbox_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def server_url(prepared_database: str, sandbox_url: str) -> Iterator[str]:
     """The app itself, as `govmatrix serve` runs it, on its own port."""
-    port = free_port()
+    port = SERVER_PORT
     url = f"http://127.0.0.1:{port}"
     log = open(RUN_DIR / f"server-{os.getpid()}.log", "w")
     env = {**os.environ, **TEST_ENV, "APP_PUBLIC_BASE_URL": url}
