@@ -1,6 +1,6 @@
 """`make bench`: throughput and latency of the product against a bare Sanic endpoint.
 
-    python -m ops.bench [--seconds 10] [--workers 1]
+    python -m ops.bench [--seconds 10] [--workers 1] [--only callback,tokens] [--profile OUT]
 
 Sets up its own SQLite database under var/bench/, migrates, starts the WeChat sandbox, loads
 the demo county, starts `govmatrix serve` and the bare app (ops/bare_app.py) with the same
@@ -30,9 +30,11 @@ from ops import bench_callback
 from ops.bench_wrk import WRK, WrkResult, run_wrk, write_requests, write_script
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
+# BENCH_DIR lets two benches run side by side (each wipes its directory at the start).
+BENCH_DIR = Path(os.environ.get("BENCH_DIR") or ROOT / "var" / "bench").resolve()
 BIN = Path(sys.executable).parent
 GOVMATRIX = str(BIN / "govmatrix")
+PARTS = ("bare", "reads", "search", "callback", "tokens")
 SEARCH_QUERIES = ["低保", "义务教育 入学", "医保", "危房改造", "养老保险", "营业执照", "招生"]
 CALLBACK_BODIES = 50_000
 
@@ -222,8 +224,20 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def app_command(port: int, workers: int, profile: str | None) -> list[str]:
+    serve = [GOVMATRIX, "serve", "--port", str(port), "--workers", str(workers), "--no-worker"]
+    if not profile:
+        return serve
+    # py-spy follows Sanic's worker process; its output is written when the app stops.
+    py_spy = BIN / "py-spy"
+    if not py_spy.exists():
+        sys.exit(f"{py_spy} is missing: .venv/bin/pip install py-spy")
+    fmt = "speedscope" if profile.endswith(".json") else "flamegraph"
+    return [str(py_spy), "record", "--subprocesses", "-f", fmt, "-o", profile, "--", *serve]
+
+
 @contextlib.contextmanager
-def bench_stack(workers: int) -> Iterator[tuple[Stack, str, str, str]]:
+def bench_stack(workers: int, profile: str | None = None) -> Iterator[tuple[Stack, str, str, str]]:
     if BENCH_DIR.exists():
         shutil.rmtree(BENCH_DIR)
     BENCH_DIR.mkdir(parents=True)
@@ -242,7 +256,7 @@ def bench_stack(workers: int) -> Iterator[tuple[Stack, str, str, str]]:
     }
     stack = Stack(env)
     try:
-        print("==> migrating a fresh database under var/bench/")
+        print(f"==> migrating a fresh database under {BENCH_DIR}")
         stack.cli("migrate")
         print("==> starting the WeChat sandbox")
         stack.start(
@@ -253,11 +267,7 @@ def bench_stack(workers: int) -> Iterator[tuple[Stack, str, str, str]]:
         print("==> loading the demo county")
         stack.cli("seed-demo")
         print(f"==> starting the app and the bare endpoint ({workers} worker(s) each)")
-        stack.start(
-            "app",
-            [GOVMATRIX, "serve", "--port", str(app_port), "--workers", str(workers), "--no-worker"],
-            f"{app_url}/healthz",
-        )
+        stack.start("app", app_command(app_port, workers, profile), f"{app_url}/healthz")
         stack.start(
             "bare",
             [
@@ -276,10 +286,15 @@ def bench_stack(workers: int) -> Iterator[tuple[Stack, str, str, str]]:
         stack.stop()
 
 
-def run(seconds: float, workers: int) -> None:
+def run(
+    seconds: float,
+    workers: int,
+    only: frozenset[str] = frozenset(PARTS),
+    profile: str | None = None,
+) -> None:
     if not Path(WRK).exists():
         sys.exit(f"{WRK} is missing: apt-get install wrk")
-    with bench_stack(workers) as (stack, sandbox_url, app_url, bare_url):
+    with bench_stack(workers, profile) as (stack, sandbox_url, app_url, bare_url):
         script = write_script(BENCH_DIR)
         rows: list[Row] = []
         extras: list[tuple[str, str]] = []
@@ -295,12 +310,13 @@ def run(seconds: float, workers: int) -> None:
             rows.append(row)
 
         bare_row = Row("bare Sanic /bare (50 conn)")
-        scenario(
-            bare_row,
-            lambda: measure(
-                bare_url, "bare", ["/bare"], seconds=seconds, connections=50, script=script
-            ),
-        )
+        if "bare" in only:
+            scenario(
+                bare_row,
+                lambda: measure(
+                    bare_url, "bare", ["/bare"], seconds=seconds, connections=50, script=script
+                ),
+            )
         bare = bare_row.result
 
         def read_endpoint(name: str, paths: list[str]) -> WrkResult | None:
@@ -316,9 +332,10 @@ def run(seconds: float, workers: int) -> None:
             return [f"/api/v1/mp/items/{i}" for i in item_ids(app_url)]
 
         domains = Row("/api/v1/mp/domains (50 conn)", target=">= 40% of bare")
-        scenario(domains, lambda: read_endpoint("domains", ["/api/v1/mp/domains"]))
         items = Row("/api/v1/mp/items/{id} (50 conn)", target=">= 40% of bare")
-        scenario(items, lambda: read_endpoint("items", item_paths()))
+        if "reads" in only:
+            scenario(domains, lambda: read_endpoint("domains", ["/api/v1/mp/domains"]))
+            scenario(items, lambda: read_endpoint("items", item_paths()))
         for row in (domains, items):
             if row.result and bare:
                 row.verdict = verdict(row.result.ok_rps >= 0.4 * bare.ok_rps)
@@ -329,7 +346,8 @@ def run(seconds: float, workers: int) -> None:
                 raise NotAvailable(f"search answers {status}")
             return measure(app_url, name, paths, seconds=seconds, connections=20, script=script)
 
-        for name, queries in (("search-dibao", ["低保"]), ("search-mixed", SEARCH_QUERIES)):
+        searches = (("search-dibao", ["低保"]), ("search-mixed", SEARCH_QUERIES))
+        for name, queries in searches if "search" in only else ():
             label = "低保" if len(queries) == 1 else f"{len(queries)} queries"
             row = Row(f"/api/v1/mp/search {label} (20 conn)", target="p95 < 30 ms")
             scenario(row, lambda n=name, q=queries: search(n, q))
@@ -351,26 +369,28 @@ def run(seconds: float, workers: int) -> None:
             req_file = write_requests(BENCH_DIR / "callback.requests", lines)
             return run_wrk(app_url, req_file, script, seconds=seconds, connections=200, once=True)
 
-        scenario(callback, callback_run)
+        if "callback" in only:
+            scenario(callback, callback_run)
         if callback.result:
             callback.verdict = verdict(callback.result.p99_ms < 50)
             extras.append(("callback messages/s (accepted)", f"{callback.result.ok_rps:,.0f}"))
 
-        print("==> token fetches: 10 processes x 100 calls")
-        try:
-            extras.append(
-                (
-                    "token fetches, 10 processes x 100 calls (goal 1)",
-                    token_figure(stack, sandbox_url),
+        if "tokens" in only:
+            print("==> token fetches: 10 processes x 100 calls")
+            try:
+                extras.append(
+                    (
+                        "token fetches, 10 processes x 100 calls (goal 1)",
+                        token_figure(stack, sandbox_url),
+                    )
                 )
-            )
-        except Exception as exc:
-            extras.append(("token fetches", f"not available ({str(exc)[:100]})"))
+            except Exception as exc:
+                extras.append(("token fetches", f"not available ({str(exc)[:100]})"))
 
     print_table(rows, bare, extras)
     print(
         f"\nworkers: {workers}, {seconds:.0f} s per endpoint, wrk 2 threads, "
-        f"{os.cpu_count()} CPU(s); logs in var/bench/"
+        f"{os.cpu_count()} CPU(s); logs in {BENCH_DIR}"
     )
 
 
@@ -378,8 +398,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run, of: {', '.join(PARTS)} (default: all)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="OUT",
+        help="run the app under py-spy and write its profile to OUT (.svg flame graph, "
+        ".json speedscope)",
+    )
     args = parser.parse_args()
-    run(args.seconds, args.workers)
+    only = frozenset(p.strip() for p in args.only.split(",") if p.strip())
+    if unknown := only - set(PARTS):
+        parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
+    profile = str(Path(args.profile).resolve()) if args.profile else None
+    run(args.seconds, args.workers, only, profile)
 
 
 if __name__ == "__main__":
