@@ -36,7 +36,9 @@ class Village(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=64)
-    town = fields.ForeignKeyField("gateway.Town", related_name="villages")
+    town: fields.ForeignKeyRelation[Town] = fields.ForeignKeyField(
+        "gateway.Town", related_name="villages"
+    )
 
     class Meta:
         table = "village"
