@@ -55,6 +55,10 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.OAS_UI_DEFAULT = "swagger"
     app.config.OAS_URL_PREFIX = "/docs"
+    # Swagger UI from our own static files (ops/setup.sh copies it from npm), never a CDN.
+    app.config.OAS_UI_SWAGGER_CDN_URL = "/static/vendor"
+    app.config.OAS_UI_SWAGGER_VERSION = "swagger-ui"
+    app.config.OAS_UI_REDOC = False
     app.ctx.settings = settings
     errors.install(app)
     jobs_worker.attach(app)

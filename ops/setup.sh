@@ -62,10 +62,15 @@ vendor=gateway/console/static/vendor
 if [ ! -f "$vendor/.installed" ] || [ package.json -nt "$vendor/.installed" ]; then
   if command -v npm >/dev/null; then
     echo "==> installing console front-end files from npm"
-    npm install --no-audit --no-fund --silent >/dev/null
-    mkdir -p "$vendor"
+    # `npm ci` installs exactly what package-lock.json records.
+    npm ci --no-audit --no-fund --silent >/dev/null
+    mkdir -p "$vendor/swagger-ui"
     cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"
     cp node_modules/chart.js/dist/chart.umd.js "$vendor/chart.umd.js"
+    # /docs serves Swagger UI from here: county networks are often closed to CDNs.
+    for f in swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js; do
+      cp "node_modules/swagger-ui-dist/$f" "$vendor/swagger-ui/${f%.*}.min.${f##*.}"
+    done
     touch "$vendor/.installed"
   else
     echo "npm is missing: install Node.js 20 (apt-get install nodejs npm) for the console's files"
