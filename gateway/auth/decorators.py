@@ -16,6 +16,7 @@ from gateway.auth import csrf, sessions
 from gateway.auth.models import StaffUser
 from gateway.auth.permissions import has_all
 from gateway.auth.service import get_active_staff
+from gateway.auth.tokens import bearer_token
 from gateway.config import get_settings
 from gateway.errors import Forbidden, Unauthorized
 
@@ -28,14 +29,6 @@ Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 def client_ip(request: Request) -> str | None:
     """The client's address (forwarded by nginx when PROXIES_COUNT/REAL_IP_HEADER are set)."""
     return request.remote_addr or request.ip or None
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return token.strip() or ""
 
 
 async def load_staff(request: Request) -> StaffUser | None:

@@ -1,14 +1,11 @@
 """Resident (mini-program user) sessions: opaque Bearer tokens kept in Redis with a TTL.
 
-Redis holds only the SHA-256 of each token. WeChat's session_key stays server-side, encrypted
-with the application's Fernet key; it is never returned to the phone.
+The store is gateway.auth.tokens (Redis keeps only each token's SHA-256). WeChat's session_key
+stays server-side, encrypted with the application's Fernet key; it is never returned.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -17,15 +14,25 @@ from typing import Any, TypeVar
 from sanic import Request
 
 from gateway import crypto
+from gateway.auth.tokens import TokenStore, bearer_token
 from gateway.config import get_settings
 from gateway.errors import Unauthorized
-from gateway.redis import get_redis
 
-_PREFIX = "resident:session:"
-_INDEX = "resident:sessions-of:"
-MAX_TOKEN_LENGTH = 128
+_store = TokenStore("resident", "resident_id")
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+
+__all__ = [
+    "CurrentResident",
+    "bearer_token",
+    "issue_session",
+    "resident_required",
+    "resolve",
+    "revoke",
+    "revoke_all",
+    "session_ttl",
+    "wechat_session_key",
+]
 
 
 @dataclass(frozen=True)
@@ -33,10 +40,6 @@ class CurrentResident:
     id: int
     openid: str
     session_key: str  # sha256 of the Bearer token (safe to log), not WeChat's session_key
-
-
-def _key(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def issue_session(
@@ -48,69 +51,41 @@ async def issue_session(
 
         openid = (await Resident.get(id=resident_id)).openid
     ttl = get_settings().session_ttl
-    token = secrets.token_urlsafe(32)
-    key = _key(token)
-    async with get_redis().pipeline(transaction=True) as pipe:
-        pipe.hset(
-            _PREFIX + key,
-            mapping={"resident_id": resident_id, "openid": openid, "created": int(time.time())},
-        )
-        if wechat_session_key:
-            pipe.hset(_PREFIX + key, "wechat_session_key", crypto.encrypt(wechat_session_key))
-        pipe.expire(_PREFIX + key, ttl)
-        pipe.sadd(_INDEX + str(resident_id), key)
-        pipe.expire(_INDEX + str(resident_id), ttl)
-        await pipe.execute()
+    data: dict[str, str | int] = {"openid": openid}
+    if wechat_session_key:
+        data["wechat_session_key"] = crypto.encrypt(wechat_session_key)
+    token, _ = await _store.issue(resident_id, ttl=ttl, data=data)
     return token, ttl
 
 
 async def resolve(token: str | None) -> CurrentResident | None:
     """The resident behind a token, or None when unknown, expired or revoked."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    found = await _store.load(token)
+    if found is None:
         return None
-    key = _key(token)
-    data = await get_redis().hgetall(_PREFIX + key)
-    if not data or not str(data.get("resident_id", "")).isdigit():
-        return None
-    return CurrentResident(id=int(data["resident_id"]), openid=str(data["openid"]), session_key=key)
+    resident_id, key, data = found
+    return CurrentResident(id=resident_id, openid=data.get("openid", ""), session_key=key)
 
 
 async def session_ttl(token: str) -> int:
     """Seconds left on a session (-2 when it does not exist)."""
-    return int(await get_redis().ttl(_PREFIX + _key(token)))
+    return await _store.ttl(token)
 
 
 async def wechat_session_key(token: str) -> str | None:
     """WeChat's session_key for this login (to decrypt wx data), decrypted server-side."""
-    stored = await get_redis().hget(_PREFIX + _key(token), "wechat_session_key")
-    return crypto.decrypt(str(stored)) if stored else None
+    stored = await _store.field(token, "wechat_session_key")
+    return crypto.decrypt(stored) if stored else None
 
 
 async def revoke(token: str) -> bool:
     """End one session (logout). True if it existed."""
-    key = _key(token)
-    redis = get_redis()
-    resident_id = await redis.hget(_PREFIX + key, "resident_id")
-    removed = await redis.delete(_PREFIX + key)
-    if resident_id:
-        await redis.srem(_INDEX + str(resident_id), key)
-    return bool(removed)
+    return await _store.revoke(token)
 
 
 async def revoke_all(resident_id: int) -> int:
     """End every session of a resident. Returns how many were live."""
-    redis = get_redis()
-    keys = await redis.smembers(_INDEX + str(resident_id))
-    removed = await redis.delete(*[_PREFIX + str(k) for k in keys]) if keys else 0
-    await redis.delete(_INDEX + str(resident_id))
-    return int(removed)
-
-
-def bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return token.strip() or None
+    return await _store.revoke_all(resident_id)
 
 
 def resident_required(handler: Handler) -> Handler:

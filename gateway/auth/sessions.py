@@ -1,21 +1,25 @@
-"""Staff sessions: opaque random tokens, stored in Redis (by hash) with a TTL, revocable.
+"""Staff sessions: opaque random tokens in Redis with a TTL, revocable (gateway.auth.tokens).
 
 The same session serves API scripts (Bearer header) and the console (HttpOnly cookie).
-Redis keeps only the SHA-256 of each token, so a copy of Redis cannot be replayed as logins.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import time
 from dataclasses import dataclass
 
+from gateway.auth.tokens import TokenStore, token_key
 from gateway.config import get_settings
-from gateway.redis import get_redis
 
-_PREFIX = "staff:session:"
-_INDEX = "staff:sessions-of:"
+_store = TokenStore("staff", "staff_id")
+
+__all__ = [
+    "Session",
+    "issue_session",
+    "resolve_session",
+    "revoke_all_sessions",
+    "revoke_session",
+    "token_key",
+]
 
 
 @dataclass(frozen=True)
@@ -25,61 +29,27 @@ class Session:
     channel: str
 
 
-def token_key(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 async def issue_session(*, staff_id: int, channel: str, ip: str | None) -> tuple[str, int]:
     """Create a session for a staff user; returns (token, seconds until it expires)."""
     ttl = get_settings().staff_session_ttl
-    token = secrets.token_urlsafe(32)
-    key = token_key(token)
-    redis = get_redis()
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.hset(
-            _PREFIX + key,
-            mapping={
-                "staff_id": staff_id,
-                "channel": channel,
-                "ip": ip or "",
-                "created": int(time.time()),
-            },
-        )
-        pipe.expire(_PREFIX + key, ttl)
-        pipe.sadd(_INDEX + str(staff_id), key)
-        pipe.expire(_INDEX + str(staff_id), ttl)
-        await pipe.execute()
+    token, _ = await _store.issue(staff_id, ttl=ttl, data={"channel": channel, "ip": ip or ""})
     return token, ttl
 
 
 async def resolve_session(token: str) -> Session | None:
     """The live session behind a token, or None if it is unknown, expired or revoked."""
-    if not token or len(token) > 128:
+    found = await _store.load(token)
+    if found is None:
         return None
-    key = token_key(token)
-    data = await get_redis().hgetall(_PREFIX + key)
-    if not data or not data.get("staff_id", "").isdigit():
-        return None
-    return Session(key=key, staff_id=int(data["staff_id"]), channel=str(data.get("channel", "")))
+    staff_id, key, data = found
+    return Session(key=key, staff_id=staff_id, channel=data.get("channel", ""))
 
 
 async def revoke_session(token: str) -> bool:
     """End one session (logout). True if it existed."""
-    key = token_key(token)
-    redis = get_redis()
-    staff_id = await redis.hget(_PREFIX + key, "staff_id")
-    removed = await redis.delete(_PREFIX + key)
-    if staff_id:
-        await redis.srem(_INDEX + str(staff_id), key)
-    return bool(removed)
+    return await _store.revoke(token)
 
 
 async def revoke_all_sessions(staff_id: int) -> int:
     """End every session of a staff user (deactivation, password reset). Returns how many."""
-    redis = get_redis()
-    keys = await redis.smembers(_INDEX + str(staff_id))
-    if not keys:
-        return 0
-    removed = await redis.delete(*(_PREFIX + str(k) for k in keys))
-    await redis.delete(_INDEX + str(staff_id))
-    return int(removed)
+    return await _store.revoke_all(staff_id)
