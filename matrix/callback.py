@@ -5,8 +5,11 @@ plaintext or safe mode (AES). Everything a stranger can send is checked before a
 body size (64 KB here, far below the app-wide limit), the signature, the timestamp (±5 minutes),
 entity declarations (refused before any parser sees them: billion laughs, XXE), the ciphertext,
 and a replayed nonce. Each rejection answers its status in the error shape and logs one line;
-nothing rejected is stored. Accepted messages are stored with one short insert and answered at
-once (`success`, or a passive reply), well inside WeChat's five seconds.
+nothing rejected is stored. An accepted message is answered (`success`, or a passive reply) only
+once it is committed to the database: follower messages go through the per-process group-commit
+writer (matrix/service/intake_writer.py), which this module starts and stops with the server.
+If it cannot be stored the answer is 503 and WeChat retries. The account's Token and decrypted
+EncodingAESKey come from a per-process snapshot (matrix/service/callback_accounts.py).
 """
 
 from __future__ import annotations
@@ -21,15 +24,13 @@ from typing import Any
 import xmltodict
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, text
-from wechatpy import parse_message
-from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
 from gateway.errors import ApiError, error_response
-from gateway.redis import get_redis
-from matrix.models import CALLBACK_PLATFORMS, Account, Platform
 from matrix.service import intake
-from matrix.service.registry import aes_key_of, sync_all_with_sandbox
+from matrix.service.callback_accounts import CallbackAccount, get_callback_account
+from matrix.service.registry import sync_all_with_sandbox
 
 log = logging.getLogger("govmatrix.matrix.callback")
 
@@ -38,7 +39,6 @@ bp = Blueprint("matrix_callback")
 MAX_BODY_BYTES = 64 * 1024
 DRAIN_LIMIT_BYTES = 8 * 1024 * 1024
 TIMESTAMP_SKEW_SECONDS = 300
-NONCE_TTL_SECONDS = 2 * TIMESTAMP_SKEW_SECONDS + 60
 SIGNAL = "matrix.platform_event.received"
 _ENTITY_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -48,6 +48,18 @@ async def _point_sandbox_here(app: Any) -> None:
     count = await sync_all_with_sandbox()
     if count:
         log.info("registered %d accounts' callback URLs with the sandbox", count)
+
+
+@bp.before_server_start(priority=-10)
+async def _start_intake_batching(app: Any) -> None:
+    intake.start_batching()
+
+
+# Shutdown listeners run in reverse priority: this one stores pending messages before the
+# app's own listener closes the database and Redis.
+@bp.after_server_stop(None, priority=-10)
+async def _stop_intake_batching(app: Any) -> None:
+    await intake.stop_batching()
 
 
 class Rejected(ApiError):
@@ -66,14 +78,10 @@ def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8", "replace"), b.encode("utf-8", "replace"))
 
 
-async def _account_for(code: str) -> Account:
-    account = None
-    if len(code) <= 32:
-        account = await Account.get_or_none(code=code, is_active=True)
-    if account is None or Platform(account.platform) not in CALLBACK_PLATFORMS:
+async def _account_for(code: str) -> CallbackAccount:
+    account = await get_callback_account(code)
+    if account is None:
         raise _reject(404, "account_not_found", "没有这个账号")
-    if not account.callback_token:
-        raise _reject(404, "account_not_found", "该账号未配置回调 Token")
     return account
 
 
@@ -86,8 +94,8 @@ def _signed_params(request: Request) -> tuple[str, str, str]:
     return signature, timestamp, nonce
 
 
-def _check_signature(account: Account, signature: str, timestamp: str, nonce: str) -> None:
-    expected = _sha1(account.callback_token or "", timestamp, nonce)
+def _check_signature(account: CallbackAccount, signature: str, timestamp: str, nonce: str) -> None:
+    expected = _sha1(account.token, timestamp, nonce)
     if not _same(expected, signature):
         raise _reject(403, "bad_signature", "签名校验失败")
 
@@ -141,35 +149,41 @@ async def _read_body(request: Request) -> bytes:
 
 
 def _decrypt(
-    account: Account, root: dict[str, Any], timestamp: str, nonce: str, msg_signature: str
+    account: CallbackAccount, root: dict[str, Any], timestamp: str, nonce: str, msg_signature: str
 ) -> bytes:
     encrypted = root.get("Encrypt")
     if not isinstance(encrypted, str) or not encrypted:
         raise _reject(400, "malformed_xml", "Encrypt 字段为空")
-    aes_key = aes_key_of(account)
-    if not aes_key or not account.appid:
+    if account.prp is None or not account.appid:
         raise _reject(400, "decrypt_failed", "该账号未配置 EncodingAESKey")
     if not msg_signature or not _same(
-        _sha1(account.callback_token or "", timestamp, nonce, encrypted), msg_signature
+        _sha1(account.token, timestamp, nonce, encrypted), msg_signature
     ):
         raise _reject(403, "bad_signature", "消息签名校验失败")
     try:
-        crypto = WeChatCrypto(account.callback_token, aes_key, account.appid)
-        plain = PrpCrypto(crypto.key).decrypt(encrypted, account.appid)
+        # wechatpy's PrpCrypto, built once per account snapshot.
+        plain = account.prp.decrypt(encrypted, account.appid)
     except Exception:  # bad base64, truncated blocks, bad padding, another app's id
         raise _reject(400, "decrypt_failed", "消息解密失败") from None
     return plain.encode("utf-8") if isinstance(plain, str) else bytes(plain)
 
 
-async def _check_nonce(account: Account, timestamp: str, nonce: str) -> str:
-    key = f"matrix:cb:nonce:{account.id}:{timestamp}:{nonce}"
-    if not await get_redis().set(key, "1", nx=True, ex=NONCE_TTL_SECONDS):
-        raise _reject(403, "replayed_nonce", "重复的请求（nonce 已使用）")
-    return key
+def _normalise(root: dict[str, Any]) -> dict[str, Any]:
+    """wechatpy's parse_message rewrites, applied to the dict we already parsed (parsing the
+    same XML twice cost more than the decryption): scan-to-subscribe events get their type."""
+    if str(root.get("MsgType", "")).lower() == "event" and "Event" in root:
+        key = root.get("EventKey")
+        if str(root["Event"]).lower() == "subscribe" and isinstance(key, str) and key:
+            if key.startswith(("scanbarcode|", "scanimage|")):
+                root["Event"] = "subscribe_scan_product"
+            elif key.startswith("qrscene_"):
+                root["Event"] = "subscribe_scan"
+                root["EventKey"] = key[len("qrscene_") :]
+    return root
 
 
 def _render_reply(
-    account: Account, raw: dict[str, Any], content: str, encrypted: bool, nonce: str
+    account: CallbackAccount, raw: dict[str, Any], content: str, encrypted: bool, nonce: str
 ) -> str:
     reply = TextReply(
         source=str(raw.get("ToUserName", "")),
@@ -178,7 +192,7 @@ def _render_reply(
     ).render()
     if not encrypted:
         return reply
-    crypto = WeChatCrypto(account.callback_token, aes_key_of(account), account.appid)
+    crypto = WeChatCrypto(account.token, account.aes_key, account.appid)
     return crypto.encrypt_message(reply, nonce, str(int(time.time())))
 
 
@@ -210,7 +224,6 @@ async def verify(request: Request, code: str) -> HTTPResponse:
 @bp.post("/wechat/callback/<code:str>", stream=True)
 async def receive(request: Request, code: str) -> HTTPResponse:
     """A follower message or platform event; answers `success` or a passive reply."""
-    nonce_key = None
     try:
         account = await _account_for(code)
         body = await _read_body(request)
@@ -224,21 +237,23 @@ async def receive(request: Request, code: str) -> HTTPResponse:
             root = _parse_xml(plain)
         elif account.safe_mode:
             raise _reject(400, "encryption_required", "该账号为安全模式，只接受加密消息")
-        else:
-            plain = body
         msg_type = str(root.get("MsgType", "")).lower()
         if not msg_type or not root.get("FromUserName"):
             raise _reject(400, "malformed_xml", "缺少 MsgType 或 FromUserName")
-        message = parse_message(plain)  # wechatpy's typed view; the raw dict is in _data
-        nonce_key = await _check_nonce(account, timestamp, nonce)
-        outcome = await intake.handle(account=account, msg_type=msg_type, raw=message._data)
+        raw = _normalise(root)
+        outcome = await intake.handle(
+            account=account,
+            msg_type=msg_type,
+            raw=raw,
+            replay_key=f"matrix:cb:nonce:{account.id}:{timestamp}:{nonce}",
+        )
+        if outcome.replayed:
+            raise _reject(403, "replayed_nonce", "重复的请求（nonce 已使用）")
     except Rejected as exc:
         return _rejection(code, exc, request)
-    except Exception:
-        # Storage failed after the nonce was taken: free it so WeChat's retry gets through.
-        if nonce_key:
-            await get_redis().delete(nonce_key)
-        raise
+    except intake.StorageUnavailable:
+        # Not acknowledged, so WeChat retries (its keys were released for that).
+        return error_response(503, "storage_unavailable", "消息暂时无法保存，请稍后重试")
     if outcome.platform_event_id is not None:
         await request.app.dispatch(
             SIGNAL,
@@ -250,6 +265,6 @@ async def receive(request: Request, code: str) -> HTTPResponse:
             fail_not_found=False,
         )
     if outcome.reply:
-        xml = _render_reply(account, message._data, outcome.reply, encrypted, nonce)
+        xml = _render_reply(account, raw, outcome.reply, encrypted, nonce)
         return text(xml, content_type="application/xml; charset=utf-8")
     return text("success")

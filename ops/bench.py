@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -77,6 +78,8 @@ class Stack:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.procs: list[tuple[str, subprocess.Popen]] = []
+        # Stopped with SIGINT instead: py-spy writes its profile only when interrupted.
+        self.interrupt: set[str] = set()
 
     def start(self, name: str, args: list[str], health_url: str) -> None:
         log = open(BENCH_DIR / f"{name}.log", "w")  # closed when the process ends
@@ -98,9 +101,12 @@ class Stack:
         return done
 
     def stop(self) -> None:
-        for _, proc in reversed(self.procs):
+        for name, proc in reversed(self.procs):
             if proc.poll() is None:
-                proc.terminate()
+                if name in self.interrupt:
+                    proc.send_signal(signal.SIGINT)
+                else:
+                    proc.terminate()
         for _, proc in reversed(self.procs):
             try:
                 proc.wait(20)
@@ -255,6 +261,8 @@ def bench_stack(workers: int, profile: str | None = None) -> Iterator[tuple[Stac
         "APP_SANDBOX_STATE_DIR": str(BENCH_DIR / "sandbox"),
     }
     stack = Stack(env)
+    if profile:
+        stack.interrupt.add("app")
     try:
         print(f"==> migrating a fresh database under {BENCH_DIR}")
         stack.cli("migrate")

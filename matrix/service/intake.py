@@ -1,16 +1,20 @@
 """What follower messages and platform events do once a callback has been verified and parsed.
 
-Called by the callback endpoint (matrix/callback.py) with wechatpy's parsed message and the raw
-dict. Every kind is deduplicated twice: a Redis SET NX answers WeChat's retries cheaply, and a
-unique (account, dedupe_key) constraint in the database is the final word.
+Called by the callback endpoint (matrix/callback.py) with the account's snapshot and the parsed
+message. One Redis script answers both cheap questions at once: was this request's nonce used
+before (a replay: refused) and was this message seen before (WeChat's retry: acknowledged, not
+stored again). A unique (account, dedupe_key) constraint in the database is the final word.
+Follower messages are stored through the group-commit writer (intake_writer.py); events, rare
+and touching counters, in their own transaction.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -22,17 +26,90 @@ from matrix.models import (
     Follower,
     FollowerDaily,
     FollowerEvent,
-    InboxMessage,
-    InboxStatus,
     PlatformEvent,
 )
+from matrix.service.batching import Batcher
 from matrix.service.common import local_date, now_utc
+from matrix.service.intake_writer import (
+    PendingMessage,
+    StorageUnavailable,
+    start_writer,
+    stop_writer,
+    store_message,
+)
 
 log = logging.getLogger("govmatrix.matrix.callback")
 
 INBOX_TYPES = frozenset({"text", "image", "voice", "video", "shortvideo", "location", "link"})
 PLATFORM_EVENTS = frozenset({"publishjobfinish", "masssendjobfinish"})
 SEEN_TTL = 24 * 3600
+REPLAY_TTL = 11 * 60  # the timestamp window (±5 minutes) and a margin
+
+__all__ = [
+    "Outcome",
+    "StorageUnavailable",
+    "dedupe_key",
+    "handle",
+    "start_batching",
+    "stop_batching",
+]
+
+# KEYS: pairs (the request's nonce key or "", the message's dedupe key), one pair per claim.
+# Per pair: 0 = the nonce was used before (a replay; nothing set), 1 = the message was seen
+# before (a retry), 2 = new. One call serves a whole batch of concurrent requests.
+_CLAIM = """
+local out = {}
+for i = 1, #KEYS, 2 do
+  local state = 2
+  if KEYS[i] ~= '' and not redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
+    state = 0
+  elseif not redis.call('SET', KEYS[i + 1], '1', 'NX', 'EX', ARGV[2]) then
+    state = 1
+  end
+  out[#out + 1] = state
+end
+return out
+"""
+REPLAYED, SEEN, NEW = 0, 1, 2
+Claim = tuple[str, str]  # (nonce key or "", dedupe key)
+
+
+async def _claim_many(claims: Sequence[Claim]) -> list[int]:
+    keys = [key for claim in claims for key in claim]
+    states = await get_redis().eval(_CLAIM, len(keys), *keys, REPLAY_TTL, SEEN_TTL)
+    return [int(state) for state in states]
+
+
+# Per process: concurrent callbacks share one script call and one Redis connection (200
+# requests each taking a pooled connection exhausted redis-py's pool and cost a round trip each).
+_claims: Batcher[Claim, int] | None = None
+
+
+def start_batching() -> None:
+    """Start this process's claim batcher and message writer (server start)."""
+    global _claims
+    if _claims is None or not _claims.running:
+        _claims = Batcher("callback-claims", _claim_many)
+        _claims.start()
+    start_writer()
+
+
+async def stop_batching() -> None:
+    """Serve what is pending, then stop both (server stop, before the database closes)."""
+    global _claims
+    claims, _claims = _claims, None
+    if claims is not None:
+        await claims.stop()
+    await stop_writer()
+
+
+class ReceivingAccount(Protocol):
+    """What intake needs of an account (a CallbackAccount snapshot or an Account row)."""
+
+    id: int
+    code: str
+    department_code: str | None
+    auto_reply: dict[str, Any]
 
 
 @dataclass
@@ -40,8 +117,8 @@ class Outcome:
     kind: str
     reply: str | None = None
     duplicate: bool = False
+    replayed: bool = False
     platform_event_id: int | None = None
-    inbox_message_id: int | None = None
 
 
 def _created_at(raw: dict[str, Any]) -> datetime:
@@ -64,15 +141,15 @@ def dedupe_key(raw: dict[str, Any]) -> str:
     if event == "publishjobfinish":
         info = raw.get("PublishEventInfo")
         publish_id = info.get("publish_id") if isinstance(info, dict) else None
-        return f"publish:{publish_id or raw.get('CreateTime')}"
+        return f"publish:{publish_id or raw.get('CreateTime')}"[:128]
     if msg_type != "event" and msg_id:
-        return f"msg:{msg_id}"
+        return f"msg:{msg_id}"[:128]
     if event in PLATFORM_EVENTS and msg_id:
-        return f"mass:{msg_id}"
+        return f"mass:{msg_id}"[:128]
     return f"ev:{raw.get('FromUserName', '')}:{raw.get('CreateTime', '')}:{event}"[:128]
 
 
-def keyword_reply(account: Account, text: str) -> str | None:
+def keyword_reply(account: ReceivingAccount, text: str) -> str | None:
     """The configured automatic reply for a text message, if a keyword matches."""
     rules = (account.auto_reply or {}).get("keywords") or []
     stripped = text.strip()
@@ -87,42 +164,73 @@ def keyword_reply(account: Account, text: str) -> str | None:
     return None
 
 
-def click_reply(account: Account, key: str) -> str | None:
+def click_reply(account: ReceivingAccount, key: str) -> str | None:
     return ((account.auto_reply or {}).get("click") or {}).get(key) or None
 
 
-async def _first_time(account: Account, key: str) -> bool:
-    """Redis SET NX: False when this (account, key) was already seen recently."""
-    return bool(
-        await get_redis().set(f"matrix:cb:seen:{account.id}:{key}", "1", nx=True, ex=SEEN_TTL)
-    )
+def _seen_key(account: ReceivingAccount, key: str) -> str:
+    return f"matrix:cb:seen:{account.id}:{key}"
 
 
-async def _forget(account: Account, key: str) -> None:
-    await get_redis().delete(f"matrix:cb:seen:{account.id}:{key}")
+async def _claim(replay_key: str | None, seen_key: str) -> int:
+    claim = (replay_key or "", seen_key)
+    try:
+        if _claims is not None:
+            return await _claims.submit(claim)
+        return (await _claim_many([claim]))[0]
+    except Exception as exc:
+        log.error("callback claim failed: %s", type(exc).__name__)
+        raise StorageUnavailable(type(exc).__name__) from exc
 
 
-async def handle(*, account: Account, msg_type: str, raw: dict[str, Any]) -> Outcome:
-    """Store what a verified callback carries and decide the passive reply (if any)."""
+async def _release(*keys: str | None) -> None:
+    try:
+        await get_redis().delete(*[k for k in keys if k])
+    except Exception as exc:  # the message was not stored; at worst a retry is taken for a dup
+        log.warning("could not release callback keys: %s", type(exc).__name__)
+
+
+async def handle(
+    *,
+    account: ReceivingAccount,
+    msg_type: str,
+    raw: dict[str, Any],
+    replay_key: str | None = None,
+) -> Outcome:
+    """Store what a verified callback carries and decide the passive reply (if any).
+
+    replay_key: the Redis key of the request's nonce; an Outcome with replayed=True means it
+    was used before and nothing was stored. Raises StorageUnavailable when the message could
+    not be stored (the caller must not acknowledge it; the keys are released for the retry).
+    """
     event = str(raw.get("Event", "")).lower() if msg_type == "event" else ""
     kind = event or msg_type
     reply = _reply_for(account, msg_type, event, raw)
     key = dedupe_key(raw)
-    if not await _first_time(account, key):
+    seen_key = _seen_key(account, key)
+    state = await _claim(replay_key, seen_key)  # StorageUnavailable when Redis fails
+    if state == REPLAYED:
+        return Outcome(kind=kind, replayed=True)
+    if state == SEEN:
         return Outcome(kind=kind, reply=reply, duplicate=True)
     try:
         outcome = await _store(account, msg_type, event, raw, key, reply)
     except IntegrityError:
         return Outcome(kind=kind, reply=reply, duplicate=True)
-    except Exception:
-        # Let WeChat's retry try again instead of being taken for a duplicate.
-        await _forget(account, key)
-        raise
+    except BaseException as exc:
+        # Let WeChat's retry try again instead of being taken for a duplicate or a replay.
+        await _release(seen_key, replay_key)
+        if isinstance(exc, StorageUnavailable) or not isinstance(exc, Exception):
+            raise
+        log.error("callback %s: storing failed: %s", account.code, type(exc).__name__)
+        raise StorageUnavailable(type(exc).__name__) from exc
     outcome.kind, outcome.reply = kind, reply
     return outcome
 
 
-def _reply_for(account: Account, msg_type: str, event: str, raw: dict[str, Any]) -> str | None:
+def _reply_for(
+    account: ReceivingAccount, msg_type: str, event: str, raw: dict[str, Any]
+) -> str | None:
     if msg_type == "text":
         return keyword_reply(account, _text(raw, "Content"))
     if event == "click":
@@ -133,36 +241,58 @@ def _reply_for(account: Account, msg_type: str, event: str, raw: dict[str, Any])
 
 
 async def _store(
-    account: Account, msg_type: str, event: str, raw: dict[str, Any], key: str, reply: str | None
+    account: ReceivingAccount,
+    msg_type: str,
+    event: str,
+    raw: dict[str, Any],
+    key: str,
+    reply: str | None,
 ) -> Outcome:
     openid = _text(raw, "FromUserName", 64)
     at = _created_at(raw)
     if msg_type in INBOX_TYPES:
-        return await _store_message(account, msg_type, raw, key, openid, at, reply)
+        await store_message(
+            PendingMessage(
+                account_id=account.id,
+                department_code=account.department_code,
+                openid=openid,
+                msg_type=msg_type,
+                content=_message_content(msg_type, raw),
+                media_id=_text(raw, "MediaId", 128) or None,
+                dedupe_key=key,
+                received_at=at,
+                reply=reply,
+            )
+        )
+        return Outcome(kind=msg_type)
     if msg_type != "event":
         log.info("callback %s: ignored message type %s", account.code, msg_type[:32])
         return Outcome(kind=msg_type)
     if event in PLATFORM_EVENTS:
-        row = await PlatformEvent.create(
-            account=account, event_type=str(raw.get("Event"))[:32], payload=raw, dedupe_key=key
-        )
-        if event == "publishjobfinish":
-            await _note_publication(account, raw, at)
-        elif _mass_send_succeeded(raw):
-            await _publication_at(account, at)
+        async with in_transaction():
+            row = await PlatformEvent.create(
+                account_id=account.id,
+                event_type=str(raw.get("Event"))[:32],
+                payload=raw,
+                dedupe_key=key,
+            )
+            if event == "publishjobfinish":
+                await _note_publication(account.id, raw, at)
+            elif _mass_send_succeeded(raw):
+                await _publication_at(account.id, at)
         return Outcome(kind=event, platform_event_id=row.id)
     async with in_transaction():
         await FollowerEvent.create(
-            account=account,
+            account_id=account.id,
             openid=openid,
             event=event[:32],
             event_key=_text(raw, "EventKey", 128),
             dedupe_key=key,
         )
         if event in ("subscribe", "subscribe_scan"):
-            await _subscribe(account, openid, at)
+            await _subscribe(account.id, openid, at)
         elif event == "unsubscribe":
-            await _unsubscribe(account, openid, at)
+            await _unsubscribe(account.id, openid, at)
     return Outcome(kind=event)
 
 
@@ -180,85 +310,58 @@ def _message_content(msg_type: str, raw: dict[str, Any]) -> str:
     return ""
 
 
-async def _store_message(
-    account: Account,
-    msg_type: str,
-    raw: dict[str, Any],
-    key: str,
-    openid: str,
-    at: datetime,
-    reply: str | None,
-) -> Outcome:
-    async with in_transaction():
-        row = await InboxMessage.create(
-            account=account,
-            department_code=account.department_code,
-            openid=openid,
-            msg_type=msg_type,
-            content=_message_content(msg_type, raw),
-            media_id=_text(raw, "MediaId", 128) or None,
-            dedupe_key=key,
-            received_at=at,
-            # A keyword answered automatically needs no staff reply.
-            status=InboxStatus.CLOSED if reply else InboxStatus.NEW,
-            auto_replied=bool(reply),
-            reply_text=reply,
-            replied_at=at if reply else None,
-            reply_workdays=0 if reply else None,
-        )
-        follower = await Follower.get_or_none(account=account, openid=openid)
-        if follower is None:
-            await Follower.create(
-                account=account, openid=openid, subscribed=True, last_message_at=at
-            )
-        elif follower.last_message_at is None or at > follower.last_message_at:
-            await Follower.filter(id=follower.id).update(last_message_at=at)
-    return Outcome(kind=msg_type, inbox_message_id=row.id)
-
-
-async def _daily_row(account: Account, at: datetime) -> FollowerDaily:
+async def _daily_row(account_id: int, follower_count: int, at: datetime) -> FollowerDaily:
     day = local_date(at)
-    row = await FollowerDaily.get_or_none(account=account, day=day)
+    row = await FollowerDaily.get_or_none(account_id=account_id, day=day)
     if row is None:
         row = await FollowerDaily.create(
-            account=account, day=day, follower_count=account.follower_count
+            account_id=account_id, day=day, follower_count=follower_count
         )
     return row
 
 
-async def _subscribe(account: Account, openid: str, at: datetime) -> None:
-    follower = await Follower.get_or_none(account=account, openid=openid)
+async def _follower_count(account_id: int) -> int:
+    counts = await Account.filter(id=account_id).values_list("follower_count", flat=True)
+    return int(counts[0]) if counts else 0
+
+
+async def _subscribe(account_id: int, openid: str, at: datetime) -> None:
+    follower = await Follower.get_or_none(account_id=account_id, openid=openid)
     if follower is None:
-        await Follower.create(account=account, openid=openid, subscribed=True, subscribed_at=at)
+        await Follower.create(
+            account_id=account_id, openid=openid, subscribed=True, subscribed_at=at
+        )
     elif follower.subscribed and follower.subscribed_at is not None:
         return  # already counted
     else:
         await Follower.filter(id=follower.id).update(
             subscribed=True, subscribed_at=at, unsubscribed_at=None
         )
-    await Account.filter(id=account.id).update(follower_count=F("follower_count") + 1)
-    await account.refresh_from_db(fields=["follower_count"])
-    row = await _daily_row(account, at)
+    await Account.filter(id=account_id).update(follower_count=F("follower_count") + 1)
+    count = await _follower_count(account_id)
+    row = await _daily_row(account_id, count, at)
     await FollowerDaily.filter(id=row.id).update(
-        subscribes=F("subscribes") + 1, follower_count=account.follower_count
+        subscribes=F("subscribes") + 1, follower_count=count
     )
 
 
-async def _unsubscribe(account: Account, openid: str, at: datetime) -> None:
-    follower = await Follower.get_or_none(account=account, openid=openid)
+async def _unsubscribe(account_id: int, openid: str, at: datetime) -> None:
+    follower = await Follower.get_or_none(account_id=account_id, openid=openid)
     if follower is not None and not follower.subscribed:
         return
     if follower is None:
-        await Follower.create(account=account, openid=openid, subscribed=False, unsubscribed_at=at)
+        await Follower.create(
+            account_id=account_id, openid=openid, subscribed=False, unsubscribed_at=at
+        )
     else:
         await Follower.filter(id=follower.id).update(subscribed=False, unsubscribed_at=at)
-    await Account.filter(id=account.id, follower_count__gt=0).update(
+    await Account.filter(id=account_id, follower_count__gt=0).update(
         follower_count=F("follower_count") - 1
     )
-    await account.refresh_from_db(fields=["follower_count"])
-    row = await _daily_row(account, at)
+    count = await _follower_count(account_id)
+    row = await _daily_row(account_id, count, at)
     await FollowerDaily.filter(id=row.id).update(
-        unsubscribes=F("unsubscribes") + 1, follower_count=account.follower_count
+        unsubscribes=F("unsubscribes") + 1, follower_count=count
     )
 
 
@@ -266,14 +369,14 @@ def _mass_send_succeeded(raw: dict[str, Any]) -> bool:
     return str(raw.get("Status", "")).lower() in ("send success", "sendsuccess")
 
 
-async def _note_publication(account: Account, raw: dict[str, Any], at: datetime) -> None:
+async def _note_publication(account_id: int, raw: dict[str, Any], at: datetime) -> None:
     info = raw.get("PublishEventInfo")
     if isinstance(info, dict) and str(info.get("publish_status")) == "0":
-        await _publication_at(account, at)
+        await _publication_at(account_id, at)
 
 
-async def _publication_at(account: Account, at: datetime) -> None:
+async def _publication_at(account_id: int, at: datetime) -> None:
     await (
-        Account.filter(id=account.id).filter(last_published_at__lt=at).update(last_published_at=at)
+        Account.filter(id=account_id).filter(last_published_at__lt=at).update(last_published_at=at)
     )
-    await Account.filter(id=account.id, last_published_at__isnull=True).update(last_published_at=at)
+    await Account.filter(id=account_id, last_published_at__isnull=True).update(last_published_at=at)

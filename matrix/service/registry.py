@@ -329,9 +329,17 @@ async def update_account(*, code: str, data: AccountUpdate, actor: Actor) -> Acc
             )
     except IntegrityError as exc:
         raise Conflict("AppID 已存在", code="account_exists") from exc
+    await _callback_settings_changed()
     if {"appid", "name", "token", "encoding_aes_key", "safe_mode"} & set(changed):
         await sync_sandbox(account)
     return account
+
+
+async def _callback_settings_changed() -> None:
+    # Callback endpoints keep decrypted snapshots per process; tell every process to reload.
+    from matrix.service.callback_accounts import accounts_changed  # it imports this module
+
+    await accounts_changed()
 
 
 async def rotate_secret(*, code: str, secret: str, actor: Actor) -> Account:
