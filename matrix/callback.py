@@ -21,13 +21,13 @@ import re
 import time
 from typing import Any
 
-import xmltodict
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, text
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
 from gateway.errors import ApiError, error_response
+from matrix.callback_xml import MalformedXml, parse_document
 from matrix.service import intake
 from matrix.service.callback_accounts import CallbackAccount, get_callback_account
 from matrix.service.registry import sync_all_with_sandbox
@@ -114,8 +114,8 @@ def _parse_xml(data: bytes) -> dict[str, Any]:
     if _ENTITY_RE.search(data):
         raise _reject(400, "xml_entities_refused", "拒绝包含 DOCTYPE/ENTITY 声明的 XML")
     try:
-        doc = xmltodict.parse(data, disable_entities=True)
-    except Exception:  # expat errors, bad encodings: all mean malformed input
+        doc = parse_document(data)
+    except MalformedXml:  # expat errors, bad encodings: all mean malformed input
         raise _reject(400, "malformed_xml", "XML 格式错误") from None
     root = doc.get("xml") if isinstance(doc, dict) else None
     if not isinstance(root, dict):
