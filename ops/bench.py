@@ -78,8 +78,9 @@ class Stack:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.procs: list[tuple[str, subprocess.Popen]] = []
-        # Stopped with SIGINT instead: py-spy writes its profile only when interrupted.
-        self.interrupt: set[str] = set()
+        # Run under py-spy: stop the server it runs (not py-spy), so Sanic stops its workers
+        # and py-spy writes the profile when its target exits.
+        self.profiled: set[str] = set()
 
     def start(self, name: str, args: list[str], health_url: str) -> None:
         log = open(BENCH_DIR / f"{name}.log", "w")  # closed when the process ends
@@ -103,15 +104,21 @@ class Stack:
     def stop(self) -> None:
         for name, proc in reversed(self.procs):
             if proc.poll() is None:
-                if name in self.interrupt:
-                    proc.send_signal(signal.SIGINT)
-                else:
-                    proc.terminate()
+                targets = _children(proc.pid) if name in self.profiled else []
+                for pid in targets or [proc.pid]:
+                    os.kill(pid, signal.SIGTERM)
         for _, proc in reversed(self.procs):
             try:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def status_of(url: str) -> int:
@@ -262,7 +269,7 @@ def bench_stack(workers: int, profile: str | None = None) -> Iterator[tuple[Stac
     }
     stack = Stack(env)
     if profile:
-        stack.interrupt.add("app")
+        stack.profiled.add("app")
     try:
         print(f"==> migrating a fresh database under {BENCH_DIR}")
         stack.cli("migrate")
