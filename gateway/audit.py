@@ -8,6 +8,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from gateway.clock import to_iso
+
 
 class AuditRecord(Model):
     id = fields.BigIntField(primary_key=True)
@@ -56,7 +58,7 @@ def record_to_dict(row: AuditRecord) -> dict[str, Any]:
         "target_id": row.target_id,
         "detail": row.detail,
         "ip": row.ip,
-        "created_at": row.created_at.isoformat(),
+        "created_at": to_iso(row.created_at),
     }
 
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from gateway.clock import SHANGHAI
 
 log = logging.getLogger("govmatrix.workdays")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PACKAGED_DIR = Path(__file__).resolve().parent / "data" / "holidays"
 
 

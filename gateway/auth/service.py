@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -20,10 +19,10 @@ from gateway.auth.passwords import (
     verify_password,
 )
 from gateway.auth.permissions import permissions_of
+from gateway.clock import SHANGHAI, to_iso
 from gateway.errors import ApiError, Conflict, Invalid, NotFound, Unauthorized
 from gateway.org import Department, Village
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 
 
@@ -59,8 +58,8 @@ def staff_to_dict(staff: StaffUser) -> dict[str, Any]:
         "department_code": staff.department_code,
         "village_code": staff.village_code,
         "is_active": staff.is_active,
-        "created_at": staff.created_at.isoformat() if staff.created_at else None,
-        "last_login_at": staff.last_login_at.isoformat() if staff.last_login_at else None,
+        "created_at": to_iso(staff.created_at),
+        "last_login_at": to_iso(staff.last_login_at),
         "permissions": permissions_of(staff.role),
     }
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
@@ -35,11 +34,11 @@ from sanic.response import HTTPResponse, html
 from gateway.auth import csrf
 from gateway.auth.permissions import has_permission
 from gateway.auth.service import role_label
+from gateway.clock import SHANGHAI
 from gateway.config import get_settings
 
 log = logging.getLogger("govmatrix.console")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Top-level packages whose `templates/` directories (at any depth up to three) hold pages.

@@ -8,6 +8,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from gateway.clock import to_iso
+
 
 class JobState(StrEnum):
     QUEUED = "queued"
@@ -62,22 +64,18 @@ class Job(Model):
             "state": str(self.state),
             "state_label": STATE_LABELS.get(JobState(self.state), str(self.state)),
             "payload": self.payload,
-            "run_at": _iso(self.run_at),
+            "run_at": to_iso(self.run_at),
             "attempts": self.attempts,
             "max_attempts": self.max_attempts,
             "last_error": self.last_error,
             "locked_by": self.locked_by,
-            "lease_until": _iso(self.lease_until),
+            "lease_until": to_iso(self.lease_until),
             "key": self.key,
             "result": self.result,
             "progress": self.progress,
             "progress_message": self.progress_message,
-            "created_at": _iso(self.created_at),
-            "updated_at": _iso(self.updated_at),
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at),
+            "created_at": to_iso(self.created_at),
+            "updated_at": to_iso(self.updated_at),
+            "started_at": to_iso(self.started_at),
+            "finished_at": to_iso(self.finished_at),
         }
-
-
-def _iso(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gateway import audit
+from gateway.clock import local_date, to_iso
+from gateway.clock import now as now_utc
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Re-exported for the matrix services: one clock for the whole product (gateway.clock).
+iso = to_iso
+__all__ = ["Actor", "iso", "local_date", "now_utc", "today_local", "write_audit"]
 
 
 @dataclass(frozen=True)
@@ -31,20 +34,8 @@ class Actor:
         return cls(id=None, name="system")
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 def today_local() -> date:
-    return datetime.now(SHANGHAI).date()
-
-
-def local_date(value: datetime) -> date:
-    return value.astimezone(SHANGHAI).date()
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+    return local_date(now_utc())
 
 
 async def write_audit(

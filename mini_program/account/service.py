@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
 from gateway.auth import resident as sessions
 from gateway.auth.models import Resident
+from gateway.clock import to_iso
 from gateway.config import get_settings
 from gateway.crypto import mask
 from gateway.errors import ApiError, NotFound, RateLimited, Unauthorized
 from matrix.wechat import service as wechat
 from matrix.wechat.errors import CodeError, QuotaError, WeChatError
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def resident_view(resident: Resident) -> dict[str, Any]:
@@ -25,7 +23,7 @@ def resident_view(resident: Resident) -> dict[str, Any]:
         "id": resident.id,
         "openid_masked": mask(resident.openid),
         "nickname": resident.nickname,
-        "created_at": resident.created_at.astimezone(SHANGHAI).isoformat(),
+        "created_at": to_iso(resident.created_at),
     }
 
 

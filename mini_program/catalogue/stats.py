@@ -14,18 +14,17 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from gateway.clock import SHANGHAI
 from gateway.redis import get_redis
 from mini_program.catalogue.models import DomainViewDaily
 
 log = logging.getLogger("govmatrix.catalogue")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY_KEY = "catalogue:views:{day}"
 PENDING_KEY = "catalogue:views:pending"
 KEEP_SECONDS = 35 * 24 * 3600
