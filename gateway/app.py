@@ -39,6 +39,7 @@ BLUEPRINTS: list[str] = [
     "gateway.auth.views",
     "mini_program.account.views",
     "mini_program.catalogue.views",
+    "mini_program.catalogue.pages",
     "matrix.callback",
     "matrix.views",
     "gateway.jobs.views",

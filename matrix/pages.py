@@ -16,13 +16,13 @@ from sanic_ext import openapi
 from gateway.auth import has_permission, staff_required
 from gateway.auth.csrf import form_of
 from gateway.console import register_nav, register_tile, render
+from gateway.console.charts import line_chart, sparkline
 from gateway.errors import ApiError, fields_from_validation
 from gateway.org import Department
 from matrix.api import actor_of
 from matrix.models import INBOX_STATUS_LABELS, PLATFORM_LABELS, InboxStatus, Platform
 from matrix.schemas import AccountCreate, AccountUpdate, InboxQuery
 from matrix.service import inbox, registry
-from matrix.service.charts import line_chart, sparkline
 from matrix.service.health import follower_trends, matrix_health, summarise
 
 bp = Blueprint("matrix_console", url_prefix="/console")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -21,3 +22,22 @@ async def sign_in(api: httpx.AsyncClient, username: str, password: str = DEMO_PA
 
 def unique_username(prefix: str = "staff") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first console form on a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF field in the page"
+    return match.group(1)
+
+
+async def console_sign_in(client: httpx.AsyncClient, username: str = "admin") -> str:
+    """Sign in through the console's form, as a browser would; returns the CSRF token used."""
+    page = await client.get("/console/login")
+    token = csrf_from(page.text)
+    response = await client.post(
+        "/console/login",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 303, response.text
+    return token

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 
-from tests.gateway.staff_helpers import DEMO_PASSWORD, STRONG_PASSWORD, unique_username
+from tests.gateway.staff_helpers import (
+    DEMO_PASSWORD,
+    STRONG_PASSWORD,
+    console_sign_in,
+    csrf_from,
+    unique_username,
+)
 
 
 @pytest.fixture
 async def browser_like(server_url):
     async with httpx.AsyncClient(base_url=server_url, timeout=30) as client:
         yield client
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
-    assert match, "no CSRF field in the page"
-    return match.group(1)
-
-
-async def console_sign_in(client: httpx.AsyncClient, username: str = "admin") -> None:
-    page = await client.get("/console/login")
-    response = await client.post(
-        "/console/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": csrf_from(page.text)},
-    )
-    assert response.status_code == 303, response.text
 
 
 async def test_a_console_page_without_a_session_redirects_to_sign_in(browser_like):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 import httpx
 import pytest
@@ -13,7 +12,7 @@ from gateway.jobs import enqueue, run_due
 from gateway.jobs.models import Job, JobState
 from tests.conftest import assert_error
 from tests.gateway import jobs_handlers as handlers
-from tests.gateway.staff_helpers import DEMO_PASSWORD, sign_in
+from tests.gateway.staff_helpers import console_sign_in, csrf_from, sign_in
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -113,18 +112,6 @@ async def test_progress_of_a_running_job_shows_in_the_api(api: httpx.AsyncClient
     assert response.json()["progress_message"] == "已处理 400 / 1000 条"
 
 
-async def console_sign_in(client: httpx.AsyncClient, username: str) -> str:
-    page = await client.get("/console/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token, page.text
-    response = await client.post(
-        "/console/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
-    )
-    assert response.status_code == 303, response.text
-    return token.group(1)
-
-
 async def test_console_page_shows_states_progress_and_retries(server_url: str) -> None:
     dead = await dead_job()
     async with httpx.AsyncClient(base_url=server_url, timeout=30) as browser:
@@ -134,12 +121,11 @@ async def test_console_page_shows_states_progress_and_retries(server_url: str) -
         assert page.status_code == 200
         assert "后台任务" in page.text and "已放弃" in page.text
         assert "<progress" in page.text and "重新执行" in page.text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert csrf
+        csrf = csrf_from(page.text)
 
         done = await browser.post(
             f"/console/jobs/{dead.id}/retry",
-            data={"csrf_token": csrf.group(1)},
+            data={"csrf_token": csrf},
             headers={"Referer": f"{server_url}/console/jobs?kind=tests.fail"},
         )
         assert done.status_code == 303

@@ -68,3 +68,34 @@ def line_chart(
         f'<polyline fill="none" stroke="#2456a6" stroke-width="2" points="{points}"/></svg>'
     )
     return "".join(parts)
+
+
+def bar_chart(
+    bars: list[tuple[str, int]], *, width: int = 640, bar_height: int = 20, label: str = ""
+) -> str:
+    """Horizontal bars with their labels and values (rankings: most-read domains, hot words)."""
+    if not bars:
+        return '<p class="muted">暂无数据</p>'
+    left, right, gap = 120, 56, 6
+    high = max(v for _, v in bars) or 1
+    inner_w = width - left - right
+    height = len(bars) * (bar_height + gap) + gap
+    title = escape(label or "排行")
+    parts = [
+        f'<svg class="chart" width="100%" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-label="{title}"><title>{title}</title>'
+    ]
+    for i, (name, value) in enumerate(bars):
+        y = gap + i * (bar_height + gap)
+        w = max(1.0, inner_w * value / high) if value else 0
+        text_y = y + bar_height * 0.72
+        parts.append(
+            f'<text x="{left - 8}" y="{text_y:.1f}" text-anchor="end" font-size="12"'
+            f' fill="#1f2933">{escape(name)}</text>'
+            f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_height}" rx="3"'
+            ' fill="#2456a6"/>'
+            f'<text x="{left + w + 6:.1f}" y="{text_y:.1f}" font-size="12"'
+            f' fill="#5b6775">{value:,}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
