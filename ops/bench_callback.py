@@ -14,10 +14,13 @@ import secrets
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 from wechatpy.crypto import WeChatCrypto
+
+from ops.bench_wrk import LUA
 
 DEMO_ACCOUNT = "mcfb"
 QUESTIONS = [
@@ -105,3 +108,14 @@ def build_requests(account: CallbackAccount, count: int) -> list[str]:
         )
         lines.append(f"/wechat/callback/{account.code}?{query}\t{body}")
     return lines
+
+
+def paced_script(directory: Path, pause_ms: int) -> Path:
+    """bench_wrk's round-robin script where each connection pauses after every answer, for a
+    random time averaging `pause_ms` (uniform 0..2x, so the senders do not march in step):
+    200 connections then behave like 200 senders writing at their own pace, instead of each
+    firing its next message the instant the previous one is answered."""
+    path = directory / f"round_robin_paced_{pause_ms}.lua"
+    delay = f"function delay()\n  return math.random(0, {2 * int(pause_ms)})\nend\n"
+    path.write_text(f"{LUA}\n{delay}", encoding="utf-8")
+    return path

@@ -19,14 +19,12 @@ drains what is pending.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -78,9 +76,10 @@ class PendingMessage:
         )
 
 
-# The hot insert is written as SQL (the same on SQLite and PostgreSQL but for placeholders):
-# building a tortoise model per message cost more than the insert itself. The columns are
-# checked against the models when the statement is first built.
+# The hot statements are written as SQL (the same on SQLite and PostgreSQL but for
+# placeholders): building a tortoise model per message cost more than the insert itself, and
+# every statement is a hop to the database thread that waits behind the event loop's queue.
+# The columns are checked against the models when a statement is first built.
 _INBOX_COLUMNS = (
     "account_id",
     "department_code",
@@ -99,23 +98,47 @@ _INBOX_COLUMNS = (
 _FOLLOWER_COLUMNS = ("account_id", "openid", "subscribed", "last_message_at", "created_at")
 
 
-@lru_cache(maxsize=8)
-def _insert_sql(model: type[Model], columns: tuple[str, ...], dialect: str) -> str:
+def _marks(count: int, dialect: str) -> str:
+    if dialect == "postgres":
+        return ", ".join(f"${i}" for i in range(1, count + 1))
+    return ", ".join("?" for _ in range(count))
+
+
+def _checked(model: type[Model], columns: tuple[str, ...]) -> str:
     known = set(model._meta.fields_db_projection.values())
     if missing := set(columns) - known:
         raise RuntimeError(f"{model.__name__} has no column(s) {sorted(missing)}")
-    if dialect == "postgres":
-        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    else:
-        marks = ", ".join("?" for _ in columns)
-    names = ", ".join(f'"{c}"' for c in columns)
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+@lru_cache(maxsize=4)
+def _inbox_sql(dialect: str) -> str:
+    names = _checked(InboxMessage, _INBOX_COLUMNS)
+    table = InboxMessage._meta.db_table
     # ON CONFLICT DO NOTHING covers unique constraints only (unlike SQLite's INSERT OR IGNORE,
-    # which would also swallow a NOT NULL failure and lose the message silently).
-    return f'INSERT INTO "{model._meta.db_table}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING'
+    # which would also swallow a NOT NULL or foreign key failure and lose a message silently).
+    marks = _marks(len(_INBOX_COLUMNS), dialect)
+    return f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING'
+
+
+@lru_cache(maxsize=4)
+def _follower_sql(dialect: str) -> str:
+    names = _checked(Follower, _FOLLOWER_COLUMNS)
+    table = Follower._meta.db_table
+    marks = _marks(len(_FOLLOWER_COLUMNS), dialect)
+    # A new follower is inserted; a known one only has last_message_at moved forward (a
+    # delayed retry of an older message never moves it back). Same syntax on both databases.
+    return (
+        f'INSERT INTO "{table}" ({names}) VALUES ({marks}) '
+        'ON CONFLICT ("account_id", "openid") DO UPDATE '
+        'SET "last_message_at" = excluded."last_message_at" '
+        f'WHERE "{table}"."last_message_at" IS NULL '
+        f'OR "{table}"."last_message_at" < excluded."last_message_at"'
+    )
 
 
 async def write_messages(messages: Sequence[PendingMessage]) -> None:
-    """Store messages and touch their followers in one transaction.
+    """Store messages and touch their followers in one transaction (two statements).
 
     A message already stored (same account and dedupe key: WeChat's retry after Redis forgot
     it) is skipped by the unique constraint, not an error.
@@ -125,27 +148,13 @@ async def write_messages(messages: Sequence[PendingMessage]) -> None:
         key = (m.account_id, m.openid)
         if key not in latest or m.received_at > latest[key]:
             latest[key] = m.received_at
-    # Followers grouped by (account, time): messages of one batch share a few seconds, so a
-    # handful of UPDATEs cover them; applied oldest first, each only moves the time forward.
-    groups: dict[tuple[int, datetime], list[str]] = defaultdict(list)
-    for (account_id, openid), at in latest.items():
-        groups[(account_id, at)].append(openid)
     dialect = current_dialect()
     now = datetime.now(UTC)
     async with in_transaction() as conn:
+        await conn.execute_many(_inbox_sql(dialect), [m.values() for m in messages])
         await conn.execute_many(
-            _insert_sql(InboxMessage, _INBOX_COLUMNS, dialect), [m.values() for m in messages]
+            _follower_sql(dialect), [(a, o, True, at, now) for (a, o), at in latest.items()]
         )
-        await conn.execute_many(
-            _insert_sql(Follower, _FOLLOWER_COLUMNS, dialect),
-            [(a, o, True, at, now) for (a, o), at in latest.items()],
-        )
-        for (account_id, at), openids in sorted(groups.items(), key=lambda item: item[0][1]):
-            await (
-                Follower.filter(account_id=account_id, openid__in=openids)
-                .filter(Q(last_message_at__isnull=True) | Q(last_message_at__lt=at))
-                .update(last_message_at=at)
-            )
 
 
 async def _write_batch(messages: Sequence[PendingMessage]) -> list[None]:
