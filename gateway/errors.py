@@ -6,6 +6,7 @@ import logging
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from redis import exceptions as redis_errors
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
@@ -134,6 +135,9 @@ def parse_body(request: Request, schema: type[M]) -> M:
         data = _json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError("请求体不是有效的 JSON", code="malformed_json") from exc
+    except RecursionError as exc:
+        # Thousands of nested brackets exhaust the decoder's stack: bad input, not a crash.
+        raise ApiError("请求体嵌套层数过多", code="malformed_json") from exc
     if not isinstance(data, dict):
         raise Invalid("请求体应为 JSON 对象", code="malformed_json")
     try:
@@ -158,15 +162,37 @@ _SANIC_CODES = {
     404: ("not_found", "未找到该地址"),
     405: ("method_not_allowed", "不支持该请求方法"),
     408: ("request_timeout", "请求超时"),
-    413: ("payload_too_large", "请求体过大"),
+    # Sanic answers 413 for an oversized body and for oversized headers alike.
+    413: ("payload_too_large", "请求内容过大"),
     416: ("range_not_satisfiable", "请求范围无效"),
     429: ("rate_limited", "操作太频繁，请稍后再试"),
     503: ("unavailable", "服务暂不可用"),
 }
 
 
+# Route ids beyond a signed 64-bit integer cannot name a row in any table, and SQLite and
+# PostgreSQL both fail on them: answer 404 before a handler passes one to the database.
+MAX_ROUTE_ID = 2**63 - 1
+
+# Redis failures (down, or too slow to answer) are the service's, not the client's: 503.
+_REDIS_ERRORS = (redis_errors.ConnectionError, redis_errors.TimeoutError)
+
+
+async def _route_ids_in_range(request: Request) -> None:
+    for value in request.match_info.values():
+        if isinstance(value, int) and not -MAX_ROUTE_ID <= value <= MAX_ROUTE_ID:
+            raise NotFound()
+
+
 def install(app: Sanic) -> None:
     """Route every exception through the one error shape."""
+
+    app.register_middleware(_route_ids_in_range, "request")
+
+    @app.exception(*_REDIS_ERRORS)
+    async def _redis_down(request: Request, exc: Exception) -> HTTPResponse:
+        log.error("Redis unavailable on %s %s: %r", request.method, request.path, exc)
+        return error_response(503, "unavailable", "服务暂时不可用，请稍后再试")
 
     @app.exception(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> HTTPResponse:
