@@ -8,19 +8,26 @@ per process instead of one query per request.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from redis.exceptions import RedisError
+
 from gateway.redis import get_redis
+
+log = logging.getLogger("govmatrix.catalogue")
 
 VERSION_KEY = "catalogue:version"
 CHECK_EVERY = 1.0
 MAX_ENTRIES = 4096
 
 T = TypeVar("T")
+
+_UNKNOWN = "unknown"  # never a stored version (those are uuid4 hex)
 
 _entries: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
 _version: str | None = None
@@ -33,7 +40,16 @@ async def _refresh_version() -> None:
     if now - _checked_at < CHECK_EVERY:
         return
     _checked_at = now
-    current = await get_redis().get(VERSION_KEY)
+    try:
+        raw = await get_redis().get(VERSION_KEY)
+    except RedisError:
+        # Without Redis the catalogue still reads from the database and this cache (entries
+        # expire by TTL); a change made meanwhile is unknown, so the first answer after Redis
+        # returns drops everything.
+        log.warning("catalogue cache: Redis unavailable, serving without change checks")
+        _version = _UNKNOWN
+        return
+    current = None if raw is None else str(raw)  # decode_responses=True: already text
     if current != _version:
         _version = current
         _entries.clear()

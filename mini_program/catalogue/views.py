@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+from redis.exceptions import RedisError
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse
 
@@ -139,6 +140,9 @@ async def _flush_loop() -> None:
             if not _jobs_available() and loop.time() - last_persist >= PERSIST_EVERY:
                 last_persist = loop.time()
                 await stats.flush_view_counts()
+        except RedisError as exc:
+            # Counts stay buffered in memory until Redis answers again; one line, no traceback.
+            log.warning("flushing catalogue view counts: Redis unavailable (%s)", exc)
         except Exception:
             log.exception("flushing catalogue view counts failed")
 

@@ -1,0 +1,99 @@
+"""When Redis stops or hangs, the service says so in its health and error shape, never a 500."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import GOVMATRIX, ROOT, RUN_DIR, TEST_ENV, assert_error, free_port, wait_http
+
+
+@dataclass
+class Stack:
+    url: str
+    redis: subprocess.Popen
+
+
+@pytest.fixture
+def own_redis_server(prepared_database: str, sandbox_url: str) -> Iterator[Stack]:
+    """An app on the suite's database with a Redis of its own that the test may stop."""
+    redis_port, app_port = free_port(), free_port()
+    redis_dir = RUN_DIR / f"redis-down-{os.getpid()}"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""],
+        cwd=redis_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{app_port}"
+    log_path = Path(RUN_DIR / f"server-redis-down-{os.getpid()}.log")
+    log = open(log_path, "w")
+    env = {
+        **os.environ,
+        **TEST_ENV,
+        "APP_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "APP_PUBLIC_BASE_URL": url,
+    }
+    app = subprocess.Popen(
+        [GOVMATRIX, "serve", "--port", str(app_port), "--single-process", "--no-worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_http(url + "/healthz", proc=app)
+        yield Stack(url=url, redis=redis)
+    finally:
+        if redis.poll() is None:
+            redis.send_signal(signal.SIGCONT)
+            redis.terminate()
+            redis.wait(10)
+        app.terminate()
+        app.wait(10)
+        log.close()
+    assert "Traceback" not in log_path.read_text("utf-8")
+
+
+def test_redis_stopped_gives_503_degraded_and_503_errors(own_redis_server: Stack) -> None:
+    stack = own_redis_server
+    with httpx.Client(base_url=stack.url, timeout=20) as client:
+        assert client.get("/healthz").status_code == 200
+        stack.redis.terminate()
+        stack.redis.wait(10)
+
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["status"] == "degraded"
+        assert health.json()["checks"]["database"] == "ok"
+        assert health.json()["checks"]["redis"].startswith("error")
+
+        # The catalogue still reads from the database.
+        domains = client.get("/api/v1/mp/domains")
+        assert domains.status_code == 200 and len(domains.json()["items"]) == 28
+        assert client.get("/api/v1/mp/search", params={"q": "低保"}).json()["total"] > 0
+
+        # Sessions live in Redis: without it, logins and token checks are unavailable.
+        for response in (
+            client.post("/api/v1/admin/session", json={"username": "admin", "password": "x"}),
+            client.get("/api/v1/mp/me", headers={"Authorization": "Bearer abc"}),
+        ):
+            assert_error(response, 503, "unavailable")
+
+
+def test_hung_redis_shows_as_degraded_within_the_probe_timeout(own_redis_server: Stack) -> None:
+    stack = own_redis_server
+    with httpx.Client(base_url=stack.url, timeout=20) as client:
+        stack.redis.send_signal(signal.SIGSTOP)
+        # Answers (the client would give up after 20 s) instead of hanging on the socket.
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["checks"] == {"database": "ok", "redis": "error: TimeoutError"}
