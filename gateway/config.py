@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     @property
     def uses_sandbox(self) -> bool:
         host = self.wechat_api_base.split("://", 1)[-1]
-        return host.startswith(("127.", "localhost", "[::1]"))
+        return host.startswith(("127.", "localhost", "[::1]", "0.0.0.0"))
 
     @model_validator(mode="after")
     def _refuse_demo_values_in_production(self) -> Settings:
@@ -56,6 +56,9 @@ class Settings(BaseSettings):
             problems.append("APP_ENCRYPTION_KEY is the demo value")
         if self.uses_sandbox:
             problems.append("APP_WECHAT_API_BASE points at the sandbox")
+        elif not self.wechat_api_base.startswith("https://"):
+            # WeChat's API is HTTPS only; plain HTTP is a sandbox or a typo either way.
+            problems.append("APP_WECHAT_API_BASE is not https:// (WeChat's API is HTTPS only)")
         if self.mp_secret.startswith("demo-"):
             problems.append("APP_MP_SECRET is the demo value")
         if problems:

@@ -44,3 +44,21 @@ def test_cli_lists_the_documented_commands():
     assert done.returncode == 0
     for command in ("serve", "worker", "migrate", "seed-demo", "import-catalog", "user", "sandbox"):
         assert command in done.stdout, command
+
+
+def test_production_refuses_a_wechat_api_that_is_not_https_or_is_local():
+    real = {
+        "APP_ENV": "production",
+        "APP_SECRET_KEY": "x" * 48,
+        "APP_ENCRYPTION_KEY": "cHJvZHVjdGlvbi1rZXktcHJvZHVjdGlvbi1rZXktMTI=",
+        "APP_MP_SECRET": "0123456789abcdef0123456789abcdef",
+    }
+    for base, reason in (
+        ("http://0.0.0.0:8001", "sandbox"),
+        ("http://api.weixin.qq.com", "https"),
+        ("http://wechat-sandbox.internal:8001", "https"),
+    ):
+        done = _run("serve", "--port", "1", **real, APP_WECHAT_API_BASE=base)
+        assert done.returncode != 0, base
+        assert "APP_WECHAT_API_BASE" in done.stderr and reason in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
