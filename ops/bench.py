@@ -2,10 +2,11 @@
 
     python -m ops.bench [--seconds 10] [--workers 1] [--only callback,tokens] [--profile OUT]
 
-Sets up its own SQLite database under var/bench/, migrates, starts the WeChat sandbox, loads
-the demo county, starts `govmatrix serve` and the bare app (ops/bare_app.py) with the same
-worker count, and measures with wrk. Endpoints that do not exist yet are reported as "not
-available". Figures only: nothing here is a test, and no test asserts on time.
+Sets up its own SQLite database under var/bench/ (or uses BENCH_DATABASE_URL), migrates,
+starts the WeChat sandbox, loads the demo county, starts `govmatrix serve` and the bare app
+(ops/bare_app.py) with the same worker count, and measures with wrk. Endpoints that do not
+exist yet are reported as "not available". Figures only: nothing here is a test, and no
+test asserts on time.
 """
 
 from __future__ import annotations
@@ -272,7 +273,9 @@ def bench_stack(workers: int, profile: str | None = None) -> Iterator[tuple[Stac
     env = {
         **os.environ,
         "APP_ENV": "development",
-        "APP_DATABASE_URL": f"sqlite://{BENCH_DIR}/bench.sqlite3",
+        # BENCH_DATABASE_URL: an empty PostgreSQL database instead (ops/postgres.sh makes one).
+        "APP_DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
+        or f"sqlite://{BENCH_DIR}/bench.sqlite3",
         "APP_REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
         "APP_WECHAT_API_BASE": sandbox_url,
         "APP_MEDIA_DIR": str(BENCH_DIR / "media"),
