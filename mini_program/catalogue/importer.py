@@ -7,7 +7,6 @@ a file that cannot be read changes nothing.
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,13 @@ FLAG_FIELDS = (
     "level_county", "level_town",
 )  # fmt: skip
 MAX_LENGTHS = {"level1": 128, "level2": 255, "time_limit": 255, "subject": 255, "channels": 500}
+COLUMN_NAMES = {
+    "level1": "一级事项",
+    "level2": "二级事项",
+    "time_limit": "公开时限",
+    "subject": "公开主体",
+    "channels": "公开渠道和载体",
+}
 _TITLE = re.compile(r"(?:蒙城县)?(.+?)领域(?:基层)?政务公开(?:标准)?目录")
 
 
@@ -179,9 +185,13 @@ def _read_sheet(ws: Any, problems: list[Problem]) -> SheetRows | None:
         elif not item["content"]:
             reason = "缺少公开内容（要素）"
         else:
-            long = [k for k, n in MAX_LENGTHS.items() if len(item[k]) > n]
+            long = [
+                f"{COLUMN_NAMES[k]}过长（{len(item[k])} 字，最多 {n} 字）"
+                for k, n in MAX_LENGTHS.items()
+                if len(item[k]) > n
+            ]
             if long:
-                reason = f"内容过长：{', '.join(long)}"
+                reason = "；".join(long)
         if reason:
             problems.append(Problem(ws.title, row_no, reason))
             continue
@@ -194,7 +204,6 @@ def _read_sheet(ws: Any, problems: list[Problem]) -> SheetRows | None:
 def read_workbook(path: str | Path) -> tuple[list[SheetRows], list[Problem]]:
     """Read every domain table of an .xlsx file; raises CatalogueFileError if unreadable."""
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     path = Path(path)
     if not path.is_file():
@@ -206,7 +215,9 @@ def read_workbook(path: str | Path) -> tuple[list[SheetRows], list[Problem]]:
         )
     try:
         wb = load_workbook(path, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:
+        # A damaged file fails in many ways inside openpyxl (bad zip, missing parts, broken
+        # XML, wrong types): each means the same thing to the person importing it.
         raise CatalogueFileError(
             "文件已损坏或不是有效的 Excel 文件，无法读取", fields={"file": "文件损坏"}
         ) from exc

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,77 @@ async def test_imported_items_are_searchable(db: None, tmp_path: Path, api) -> N
 
     found = await search.search(q="游泳馆")
     assert any("游泳馆" in h["title"] for h in found["items"])
+
+
+def _damage_first_sheet(source: Path, target: Path) -> Path:
+    # A download cut short inside one part: the zip still opens, the sheet's XML does not.
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            zout.writestr(name, data)
+    return target
+
+
+async def test_cli_refuses_a_workbook_with_a_damaged_sheet_without_a_traceback(
+    db: None, tmp_path: Path
+) -> None:
+    before = await CatalogueItem.all().count()
+    damaged = _damage_first_sheet(_workbook(tmp_path, ROWS), tmp_path / "damaged.xlsx")
+    done = _cli("import-catalog", str(damaged))
+    assert done.returncode == 2, done.stderr
+    assert "文件已损坏" in done.stderr and "未做任何修改" in done.stderr
+    assert "Traceback" not in done.stderr
+    truncated = tmp_path / "truncated.xlsx"
+    truncated.write_bytes(_workbook(tmp_path, ROWS).read_bytes()[:2000])
+    done = _cli("import-catalog", str(truncated))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert await CatalogueItem.all().count() == before
+
+
+async def test_overlong_cells_are_reported_by_column_name_and_length(
+    db: None, tmp_path: Path
+) -> None:
+    rows = [["导入测试·过长", "二" * 300, "内容", BASIS, "", "", "", "全主县"]]
+    report = await import_catalogue(path=_workbook(tmp_path, rows))
+    assert [(p.row, p.reason) for p in report.problems] == [
+        (4, "二级事项过长（300 字，最多 255 字）")
+    ]
+
+
+def test_cli_shows_one_progress_bar_over_every_row_on_a_terminal(tmp_path: Path) -> None:
+    rows = [
+        ["导入测试·进度", f"进度条事项{n}", "内容", BASIS, "", "", "", "全主县"] for n in range(12)
+    ]
+    path = _workbook(tmp_path, rows)
+    # stderr on a pseudo-terminal, as when an administrator types the command; read while it
+    # runs so a full terminal buffer never blocks the import.
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [GOVMATRIX, "import-catalog", str(path)],
+        cwd=ROOT,
+        env={**os.environ, **TEST_ENV},
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    shown = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the command exited and everything was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert proc.wait(120) == 0, shown
+    screen = shown.decode("utf-8", "replace")
+    assert "导入目录" in screen and "100%" in screen and "12/12" in screen
+    assert "公共体育" in screen
+    # Without a terminal (cron, CI logs) there is no bar, only the summary.
+    quiet = _cli("import-catalog", str(path))
+    assert "导入目录" not in quiet.stderr and "未变 12 项" in quiet.stdout
