@@ -179,7 +179,9 @@ async def test_overlong_cells_are_reported_by_column_name_and_length(
     ]
 
 
-def test_cli_shows_one_progress_bar_over_every_row_on_a_terminal(tmp_path: Path) -> None:
+def test_cli_shows_one_progress_bar_over_every_row_on_a_terminal(
+    prepared_database: str, tmp_path: Path
+) -> None:
     rows = [
         ["导入测试·进度", f"进度条事项{n}", "内容", BASIS, "", "", "", "全主县"] for n in range(12)
     ]
