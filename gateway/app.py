@@ -60,6 +60,12 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.config.OAS_UI_SWAGGER_CDN_URL = "/static/vendor"
     app.config.OAS_UI_SWAGGER_VERSION = "swagger-ui"
     app.config.OAS_UI_REDOC = False
+    app.config.API_TITLE = "govmatrix · 蒙城县政务新媒体矩阵与小程序"
+    app.config.API_VERSION = "1"
+    app.config.API_DESCRIPTION = (
+        "蒙城县政务公开小程序与 27 个部门公众号矩阵的后端。"
+        '每个错误都是同一形状：{"error": {"code", "message", "fields"}}。'
+    )
     app.ctx.settings = settings
     errors.install(app)
     jobs_worker.attach(app)

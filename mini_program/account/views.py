@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
+from sanic_ext import openapi
 
 from gateway.auth.resident import bearer_token, resident_required
 from gateway.errors import parse_body
@@ -14,6 +15,8 @@ bp = Blueprint("mp_account", url_prefix="/api/v1/mp")
 
 
 @bp.post("/login")
+@openapi.tag("mini-program")
+@openapi.body({"application/json": LoginBody})
 async def login(request: Request) -> HTTPResponse:
     """Log in with a wx.login() code; answers a Bearer token and the resident."""
     body = parse_body(request, LoginBody)
@@ -21,6 +24,7 @@ async def login(request: Request) -> HTTPResponse:
 
 
 @bp.get("/me")
+@openapi.tag("mini-program")
 @resident_required
 async def me(request: Request) -> HTTPResponse:
     """The logged-in resident."""
@@ -28,6 +32,7 @@ async def me(request: Request) -> HTTPResponse:
 
 
 @bp.delete("/session")
+@openapi.tag("mini-program")
 @resident_required
 async def logout(request: Request) -> HTTPResponse:
     """Log out: the token stops working at once."""

@@ -15,6 +15,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse
+from sanic_ext import openapi
 
 from gateway.errors import parse_body, parse_query
 from mini_program.catalogue import cache, search, service, stats, text
@@ -40,7 +41,10 @@ def _raw(body: bytes) -> HTTPResponse:
 
 
 @bp.get("/domains")
+@openapi.tag("mini-program")
 async def domains(request: Request) -> HTTPResponse:
+    """All 28 domains with item counts, most viewed in the last 30 days first."""
+
     async def load() -> bytes:
         return _encode({"items": await service.list_domains()})
 
@@ -48,7 +52,11 @@ async def domains(request: Request) -> HTTPResponse:
 
 
 @bp.get("/domains/<domain_id:int>/items")
+@openapi.tag("mini-program")
+@openapi.parameter("page", int, "query", description="页码，从 1 开始（最多 1000）")
+@openapi.parameter("page_size", int, "query", description="每页条数，1–50，默认 20")
 async def domain_items(request: Request, domain_id: int) -> HTTPResponse:
+    """One domain's catalogue items, paginated (`page`, `page_size` up to 50)."""
     q = parse_query(request, PageQuery)
 
     async def load() -> bytes:
@@ -61,7 +69,10 @@ async def domain_items(request: Request, domain_id: int) -> HTTPResponse:
 
 
 @bp.get("/items/<item_id:int>")
+@openapi.tag("mini-program")
 async def item_detail(request: Request, item_id: int) -> HTTPResponse:
+    """One catalogue item: every standard column and the documents published under it."""
+
     async def load() -> tuple[bytes, int]:
         item = await service.get_item(item_id=item_id)
         return _encode(item), item["domain"]["id"]
@@ -72,7 +83,10 @@ async def item_detail(request: Request, item_id: int) -> HTTPResponse:
 
 
 @bp.get("/documents/<document_id:int>")
+@openapi.tag("mini-program")
 async def document_detail(request: Request, document_id: int) -> HTTPResponse:
+    """One policy document: 文号, issuer, dates, validity, body, attachments, interpretations."""
+
     async def load() -> tuple[bytes, list[int]]:
         doc = await service.get_document(document_id=document_id)
         return _encode(doc), sorted({i["domain_id"] for i in doc["items"]})
@@ -83,7 +97,17 @@ async def document_detail(request: Request, document_id: int) -> HTTPResponse:
 
 
 @bp.get("/documents")
+@openapi.tag("mini-program")
+@openapi.parameter("normative", str, "query", description="1 只看规范性文件，0 只看其他")
+@openapi.parameter("issuer", str, "query", description="发文机关（部分匹配）")
+@openapi.parameter("doc_no", str, "query", description="文号，如 蒙政办〔2026〕20号")
+@openapi.parameter("title", str, "query", description="标题（部分匹配）")
+@openapi.parameter("from", str, "query", description="发布日期起，YYYY-MM-DD")
+@openapi.parameter("to", str, "query", description="发布日期止，YYYY-MM-DD")
+@openapi.parameter("page", int, "query", description="页码，从 1 开始（最多 1000）")
+@openapi.parameter("page_size", int, "query", description="每页条数，1–50，默认 20")
 async def documents(request: Request) -> HTTPResponse:
+    """Query documents by `normative`, `issuer`, `doc_no`, `title`, `from`/`to` dates."""
     q = parse_query(request, DocumentQuery)
     key = ("docs", q.model_dump_json())
 
@@ -105,13 +129,21 @@ async def documents(request: Request) -> HTTPResponse:
 
 
 @bp.get("/search")
+@openapi.tag("mini-program")
+@openapi.parameter("q", str, "query", description="搜索词（只取前 100 字）", required=True)
+@openapi.parameter("domain", int, "query", description="只搜这个领域")
+@openapi.parameter("page", int, "query", description="页码，从 1 开始（最多 1000）")
+@openapi.parameter("page_size", int, "query", description="每页条数，1–50，默认 20")
 async def search_view(request: Request) -> HTTPResponse:
+    """Chinese full-text search over items and documents (`q`, `domain`, `page`)."""
     return await _search(parse_query(request, SearchQuery))
 
 
 @bp.post("/search")
+@openapi.tag("mini-program")
+@openapi.body({"application/json": SearchQuery})
 async def search_post(request: Request) -> HTTPResponse:
-    # The same search with the query in a JSON body, for text too long for a URL.
+    """The same search with `{"q", "domain", "page"}` in a JSON body, for long queries."""
     return await _search(parse_body(request, SearchQuery))
 
 
