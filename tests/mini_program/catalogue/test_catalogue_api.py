@@ -137,3 +137,19 @@ async def test_bad_document_query_gets_field_errors(api: httpx.AsyncClient) -> N
     assert_error(
         await api.get(f"{MP}/documents", params={"from": "2026-05-01", "to": "2026-01-01"}), 422
     )
+
+
+async def test_blank_search_and_reversed_dates_name_the_field_to_fix(
+    api: httpx.AsyncClient,
+) -> None:
+    blank = assert_error(await api.get(f"{MP}/search", params={"q": "   "}), 422, "invalid")
+    assert blank["fields"] == {"q": "请输入要搜索的内容"}
+    posted = assert_error(await api.post(f"{MP}/search", json={"q": " \n "}), 422, "invalid")
+    assert posted["fields"] == {"q": "请输入要搜索的内容"}
+    reversed_range = await api.get(
+        f"{MP}/documents", params={"from": "2026-05-01", "to": "2026-01-01"}
+    )
+    error = assert_error(reversed_range, 422, "invalid")
+    assert error["fields"] == {"to": "截止日期不能早于起始日期"}
+    same_day = await api.get(f"{MP}/documents", params={"from": "2026-05-12", "to": "2026-05-12"})
+    assert same_day.status_code == 200 and same_day.json()["total"] >= 1
