@@ -1,11 +1,12 @@
 """What the callback endpoint needs of an account, decrypted once and kept per process.
 
 Every callback needs the account's Token, its decrypted EncodingAESKey and an AES cipher.
-Reading the row and decrypting the Fernet ciphertext on every message cost more than the rest
-of the request, so each process keeps a snapshot per account code:
+Reading the row through the ORM and building the cipher for every message cost more than the
+decryption itself, so each process keeps a snapshot per account code:
 
-- a change through the registry (update, rotation, creation) increments a version stamp in
-  Redis and clears this process's snapshots at once; other processes compare the stamp at most
+- a change through the registry sets a new random version stamp in Redis (random, not a
+  counter: a flushed Redis would restart a counter at values processes have already seen)
+  and clears this process's snapshots at once; other processes compare the stamp at most
   once a second (one GET per process per second, not per message) and drop their snapshots
   when it moved, so a rotated Token or key is honoured everywhere within about a second;
 - every snapshot is also dropped after MAX_AGE seconds, which bounds staleness after a change
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,7 +136,7 @@ async def accounts_changed() -> None:
     """Called by the registry after any change to an account: every process reloads."""
     _cache.clear()
     try:
-        await get_redis().incr(VERSION_KEY)
+        await get_redis().set(VERSION_KEY, secrets.token_hex(8))
     except Exception as exc:  # the change is saved; other processes catch up after MAX_AGE
         log.warning("could not publish the account version: %s", type(exc).__name__)
 
