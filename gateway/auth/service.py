@@ -66,7 +66,8 @@ def staff_to_dict(staff: StaffUser) -> dict[str, Any]:
 
 async def get_staff(*, staff_id: int) -> StaffUser:
     """One staff user by id."""
-    staff = await StaffUser.get_or_none(id=staff_id)
+    # Staff ids are 32-bit (SERIAL on PostgreSQL, which refuses larger values outright).
+    staff = await StaffUser.get_or_none(id=staff_id) if 0 < staff_id < 2**31 else None
     if staff is None:
         raise NotFound("没有这个工作人员")
     return staff
