@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import logging
@@ -79,6 +80,14 @@ def create_app(settings: Settings | None = None) -> Sanic:
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         await db.init(settings.database_url, MODEL_APPS)
         app.ctx.redis = gredis.connect(settings.redis_url)
+
+    @app.after_server_start
+    async def _freeze_startup_objects(app: Sanic) -> None:
+        # The ~100k objects made at start-up (models, routes, dictionaries) live as long as
+        # the process; frozen, full collections stop re-scanning them. Under callback load a
+        # full collection otherwise stalled every request in flight for ~60 ms.
+        gc.collect()
+        gc.freeze()
 
     @app.after_server_stop
     async def _disconnect(app: Sanic) -> None:

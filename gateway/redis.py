@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 _client: Redis | None = None
 
 
+# Under a burst, callers wait up to POOL_WAIT seconds for a free connection instead of
+# failing: redis-py's default pool raises once its connections are all in use.
+POOL_SIZE = 128
+POOL_WAIT = 5.0
+
+
 def connect(url: str) -> Redis:
     global _client
-    _client = Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=POOL_SIZE,
+        timeout=POOL_WAIT,
+        decode_responses=True,
+        health_check_interval=30,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+    )
+    _client = Redis(connection_pool=pool)
     return _client
 
 

@@ -14,7 +14,6 @@ EncodingAESKey come from a per-process snapshot (matrix/service/callback_account
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import hmac
 import logging
@@ -54,15 +53,6 @@ async def _point_sandbox_here(app: Any) -> None:
 @bp.before_server_start(priority=-10)
 async def _start_intake_batching(app: Any) -> None:
     intake.start_batching()
-
-
-@bp.after_server_start
-async def _freeze_startup_objects(app: Any) -> None:
-    # The ~100k objects made at start-up (models, routes, dictionaries) live as long as the
-    # process; frozen, full collections stop re-scanning them. Under callback load a full
-    # collection otherwise stalled every request in flight for ~60 ms (p99 of the bench).
-    gc.collect()
-    gc.freeze()
 
 
 # Shutdown listeners run in reverse priority: this one stores pending messages before the
