@@ -11,7 +11,7 @@ from typing import Any
 
 from sanic import Sanic
 
-from gateway import db, errors
+from gateway import db, errors, media
 from gateway import redis as gredis
 from gateway.config import Settings, get_settings
 from gateway.jobs import worker as jobs_worker
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     for module_name in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.blueprint(module.bp)
+    media.mount(app, settings.media_dir)
 
     @app.before_server_start
     async def _connect(app: Sanic) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from gateway.config import get_settings
 from gateway.db import current_dialect
-from mini_program.catalogue import cache, search, text
+from mini_program.catalogue import attachments, cache, search, text
 from mini_program.catalogue.data.documents import DOCUMENTS
 from mini_program.catalogue.data.domains import DOMAINS
 from mini_program.catalogue.data.items import ITEMS
@@ -83,6 +84,13 @@ async def seed(*, progress: Any = None) -> str:
     changed_items: set[int] = set()
     changed_docs: set[int] = set()
     counts = {"domains": 0, "items": 0, "documents": 0, "links": 0, "interpretations": 0}
+    # Attachment files first: their real sizes go into the documents' attachments JSON.
+    media_dir = get_settings().media_dir
+    attached = {
+        spec["code"]: attachments.write_document_attachments(spec, media_dir)
+        for spec in DOCUMENTS
+        if spec.get("attachments")
+    }
     async with in_transaction():
         # Domains, by code.
         domains = {d.code: d for d in await Domain.all()}
@@ -157,10 +165,7 @@ async def seed(*, progress: Any = None) -> str:
                 "validity": Validity(spec.get("validity", "有效")),
                 "is_normative": spec["normative"],
                 "body": _body(spec),
-                "attachments": [
-                    {"name": n, "url": f"/media/catalogue/{spec['code']}/{n}", "size": size}
-                    for n, size in spec.get("attachments", [])
-                ],
+                "attachments": attached.get(spec["code"], []),
             }
             doc = docs.get(spec["code"])
             if doc is None:
@@ -219,10 +224,10 @@ async def seed(*, progress: Any = None) -> str:
             interp = interps.get(code)
             if interp is None:
                 new_interps.append(Interpretation(code=code, **values))
-                changed_docs.add(values["document_id"])
+                changed_docs.add(doc_ids[spec["code"]])
             elif diff := _changed(interp, values):
                 await Interpretation.filter(id=interp.id).update(**diff)
-                changed_docs.add(values["document_id"])
+                changed_docs.add(doc_ids[spec["code"]])
                 counts["interpretations"] += 1
         if new_interps:
             await Interpretation.bulk_create(new_interps)

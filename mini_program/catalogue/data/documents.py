@@ -2,7 +2,8 @@
 
 Each entry: code, title, doc_no (None for non-normative notices), issuer, written / published /
 effective dates, normative flag, the catalogue items it serves as (domain code, 二级事项),
-body paragraphs, optional attachments (name, bytes) and an optional interpretation.
+body paragraphs, optional attachment file names (catalogue/attachments.py draws their files)
+and an optional interpretation.
 Normative documents get an opening and a closing paragraph composed in demo.py.
 """
 
@@ -37,8 +38,8 @@ DOCUMENTS: list[dict] = [
             "动态管理。对低保家庭实行分类管理，每年至少核查一次。家庭人口、收入、财产状况发生变化的，低保家庭应当及时告知乡镇人民政府（街道办事处）。",
         ],
         attachments=[
-            ("附件1 最低生活保障申请书.docx", 31744),
-            ("附件2 家庭经济状况核对授权书.docx", 22528),
+            "附件1 最低生活保障申请书.docx",
+            "附件2 家庭经济状况核对授权书.docx",
         ],
         interp=(
             "《蒙城县最低生活保障工作实施细则》政策解读",
@@ -178,9 +179,9 @@ DOCUMENTS: list[dict] = [
             "录取公布。8月5日前公布录取结果，家长可登录报名平台查询，新生于8月28日至29日到校报到。",
         ],
         attachments=[
-            ("附件1 城区小学学区划分表.pdf", 412672),
-            ("附件2 城区初中学区划分表.pdf", 389120),
-            ("附件3 入学报名材料清单.docx", 28672),
+            "附件1 城区小学学区划分表.pdf",
+            "附件2 城区初中学区划分表.pdf",
+            "附件3 入学报名材料清单.docx",
         ],
         interp=(
             "图文解读：2026年义务教育招生入学十问十答",
@@ -201,7 +202,7 @@ DOCUMENTS: list[dict] = [
             "蒙城县第一小学：东至漆园路、西至嵇康路、南至涡河、北至周元路；蒙城县实验小学：东至范蠡路、西至漆园路、南至庄子大道、北至周元路。",
             "学区内新建小区由县教育局根据学位供给情况另行划定，并在招生前向社会公布。",
         ],
-        attachments=[("城区学区划分示意图.jpg", 826112)],
+        attachments=["城区学区划分示意图.jpg"],
     ),
     D(
         code="ywjy-2025-zizhu",
@@ -310,7 +311,7 @@ DOCUMENTS: list[dict] = [
             "县社会福利中心：城关街道周元路188号，床位300张，提供失能照护服务，电话0558-7628801。",
             "各机构收费标准、服务项目详见附件，老年人及家属可实地查看后选择。",
         ],
-        attachments=[("蒙城县养老机构名录及收费标准.xlsx", 18432)],
+        attachments=["蒙城县养老机构名录及收费标准.xlsx"],
     ),
     D(
         code="ylfw-2025-butie",
@@ -646,7 +647,7 @@ DOCUMENTS: list[dict] = [
             "资金重点支持产业发展，占比不低于60%，主要用于特色种养、农产品加工、冷链物流等项目。",
             "项目安排及绩效目标详见附件，欢迎社会各界监督，监督电话0558-7688112。",
         ],
-        attachments=[("2026年衔接资金项目计划表.xlsx", 64512)],
+        attachments=["2026年衔接资金项目计划表.xlsx"],
     ),
     D(
         code="xczx-2025-jiance",
@@ -750,7 +751,7 @@ DOCUMENTS: list[dict] = [
             "征收范围：东至嵇康路、西至芡河路、南至北二环路、北至北外环路。房屋征收部门为县住房和城乡建设局。",
             "被征收人对本决定不服的，可在公告之日起60日内申请行政复议，或在6个月内提起行政诉讼。",
         ],
-        attachments=[("城北片区房屋征收补偿方案.pdf", 512000)],
+        attachments=["城北片区房屋征收补偿方案.pdf"],
     ),
     D(
         code="zdbc-2026-qupian",
