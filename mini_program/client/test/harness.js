@@ -7,6 +7,7 @@
 'use strict'
 
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const crypto = require('node:crypto')
 const {JSDOM} = require('jsdom')
@@ -48,6 +49,8 @@ const state = {
   openid: '',
   loginCodes: [],
   stack: [],
+  downloads: [],
+  openedDocuments: [],
 }
 
 function reset() {
@@ -58,6 +61,8 @@ function reset() {
   state.requests.length = 0
   state.loginCodes.length = 0
   state.stack.length = 0
+  state.downloads.length = 0
+  state.openedDocuments.length = 0
   state.openid = 'resident-' + crypto.randomBytes(8).toString('hex')
   appInstance = null
   const config = require(path.join(ROOT, 'config.js'))
@@ -136,6 +141,51 @@ function request(options) {
   return {abort: () => controller.abort(), onHeadersReceived() {}, offHeadersReceived() {}}
 }
 
+// wx.downloadFile: a real HTTP GET saved to a temporary file. Like WeChat, success for every
+// HTTP status (the page must check statusCode), fail only when the network fails.
+const DOWNLOAD_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'govmatrix-mp-'))
+
+function downloadFile(options) {
+  const record = {url: options.url}
+  state.downloads.push(record)
+  state.inflight += 1
+  fetch(options.url)
+    .then(async res => {
+      const bytes = Buffer.from(await res.arrayBuffer())
+      const tempFilePath = path.join(DOWNLOAD_DIR, 'tmp_' + crypto.randomBytes(6).toString('hex') + path.extname(new URL(options.url).pathname))
+      fs.writeFileSync(tempFilePath, bytes)
+      Object.assign(record, {statusCode: res.status, tempFilePath, size: bytes.length})
+      state.inflight -= 1
+      const result = {tempFilePath, statusCode: res.status, errMsg: 'downloadFile:ok'}
+      if (options.success) options.success(result)
+      if (options.complete) options.complete(result)
+    })
+    .catch(err => {
+      record.statusCode = 0
+      state.inflight -= 1
+      const result = {errMsg: 'downloadFile:fail ' + (err && err.message)}
+      if (options.fail) options.fail(result)
+      if (options.complete) options.complete(result)
+    })
+  return {abort() {}, onProgressUpdate() {}, offProgressUpdate() {}}
+}
+
+// wx.openDocument: the phone opens what it can read (doc/docx/xls/xlsx/ppt/pptx/pdf).
+const DOCUMENT_TYPES = ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'pdf']
+
+function openDocument(options) {
+  const type = options.fileType || path.extname(options.filePath).slice(1).toLowerCase()
+  const ok = fs.existsSync(options.filePath) && DOCUMENT_TYPES.includes(type)
+  if (ok) state.openedDocuments.push({filePath: options.filePath, fileType: type})
+  callback(ok ? options : {success: options.fail, complete: options.complete}, {errMsg: ok ? 'openDocument:ok' : 'openDocument:fail filetype not supported'})
+}
+
+// wx.previewImage: pictures open in WeChat's image viewer, not openDocument.
+function previewImage(options) {
+  state.openedDocuments.push({filePath: options.current || options.urls[0], fileType: 'image'})
+  callback(options, {errMsg: 'previewImage:ok'})
+}
+
 // wx.login: WeChat gives the app a fresh one-time code for the signed-in WeChat user. Codes a
 // test queued (real codes, e.g. one already spent) are handed out first.
 function login(options = {}) {
@@ -188,6 +238,9 @@ function callback(options, res) {
 Object.assign(global.wx, {
   request,
   login,
+  downloadFile,
+  openDocument,
+  previewImage,
   setStorageSync(key, value) {
     state.storage.set(key, JSON.parse(JSON.stringify(value === undefined ? '' : value)))
   },

@@ -43,10 +43,12 @@ function joinList(value) {
   return value ? String(value) : ''
 }
 
-// Attachment URLs are server paths ("/media/..."); phones need the full address.
+// Attachment URLs are server paths ("/media/..."); phones need the full address. Spaces and
+// Chinese in a file name are percent-encoded; escapes already there are kept as they are.
 function absoluteUrl(url) {
   if (!url) return ''
-  return /^https?:\/\//.test(url) ? url : config.baseUrl + url
+  const full = /^https?:\/\//.test(url) ? url : config.baseUrl + url
+  return encodeURI(full).replace(/%25([0-9A-Fa-f]{2})/g, '%$1')
 }
 
 module.exports = {listDomains, listDomainItems, getItem, getDocument, queryDocuments, search, hasMore, joinList, absoluteUrl}
