@@ -177,6 +177,12 @@ async def seed(*, progress: Any = None) -> str:
             account = await _create(code, dept, name, platform, appid, secret)
             created += 1
         accounts.append(account)
+    # Registration failures are only logged by sync_sandbox (the server must not fail on
+    # them); here a sandbox that is not running stops the command with an instruction.
+    if settings.uses_sandbox:
+        from matrix.wechat.service import ensure_sandbox
+
+        await ensure_sandbox()
     registered = 0
     for account in accounts:
         registered += bool(await sync_sandbox(account))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
+
 
 class WeChatError(Exception):
     """A call to WeChat failed; `errcode` is WeChat's code, `errmsg` its text."""
@@ -58,6 +60,35 @@ class RetryLaterError(WeChatError):
 
 class InvalidRequestError(WeChatError):
     """WeChat refused the request's content (bad media id, template data, page, scene...)."""
+
+
+class SandboxUnavailableError(NetworkError, click.ClickException):
+    """The WeChat sandbox (development, tests) is not answering at APP_WECHAT_API_BASE.
+
+    Also a ClickException, so a command that meets it (`govmatrix seed-demo`) prints the
+    instruction and exits 1 instead of showing a traceback; code that is not a command sees
+    an ordinary NetworkError.
+    """
+
+    exit_code = 1
+
+    def __init__(self, base_url: str) -> None:
+        port = base_url.rstrip("/").rsplit(":", 1)[-1]
+        port = port if port.isdigit() else "8001"
+        self.base_url = base_url
+        self.instruction = (
+            f"WeChat 沙箱（{base_url}）没有运行：请先在另一个终端运行 "
+            f"`govmatrix sandbox --port {port}`（或 `make dev`），再重新运行本命令。\n"
+            f"The WeChat sandbox at {base_url} is not answering: start it with "
+            f"`govmatrix sandbox --port {port}` (or `make dev`), then run this command again."
+        )
+        super().__init__(None, f"sandbox not answering at {base_url}")
+
+    def format_message(self) -> str:
+        return self.instruction
+
+    def __str__(self) -> str:
+        return self.instruction
 
 
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})

@@ -15,7 +15,7 @@ import httpx
 from gateway.config import get_settings
 from matrix.wechat import tokens
 from matrix.wechat.client import GovWeChatClient, call
-from matrix.wechat.errors import WeChatError, error_for
+from matrix.wechat.errors import SandboxUnavailableError, WeChatError, error_for
 
 WXA_BASE = "https://api.weixin.qq.com/"
 
@@ -245,7 +245,26 @@ async def register_sandbox_app(
         "token": token,
         "encoding_aes_key": encoding_aes_key,
     }
-    async with httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=10) as client:
-        response = await client.post("/sandbox/apps", json=payload)
+    try:
+        async with httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=10) as client:
+            response = await client.post("/sandbox/apps", json=payload)
+    except httpx.TransportError as exc:
+        raise SandboxUnavailableError(settings.wechat_api_base) from exc
     response.raise_for_status()
+    return True
+
+
+async def ensure_sandbox() -> bool:
+    """True when the sandbox answers, False against real WeChat; SandboxUnavailableError if
+    APP_WECHAT_API_BASE points at a sandbox that is not running."""
+    settings = get_settings()
+    if not settings.uses_sandbox:
+        return False
+    try:
+        async with httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=5) as client:
+            response = await client.get("/sandbox/apps")
+    except httpx.TransportError as exc:
+        raise SandboxUnavailableError(settings.wechat_api_base) from exc
+    if response.status_code != 200:
+        raise SandboxUnavailableError(settings.wechat_api_base)
     return True
