@@ -43,6 +43,17 @@ def list_cmd(as_json: bool) -> None:
     click.echo(f"{len(rows)} accounts")
 
 
+# What `account show` and `account add` print: exactly what WeChat's admin platform asks for.
+SHOW_FIELDS = ("code", "appid", "callback_url", "token", "encoding_aes_key")
+
+
+def _wechat_settings(found: Any) -> dict[str, Any]:
+    from matrix.service import registry
+
+    settings = registry.callback_settings(found)
+    return {key: settings[key] for key in SHOW_FIELDS}
+
+
 @account.command("show")
 @click.argument("code")
 def show_cmd(code: str) -> None:
@@ -52,7 +63,7 @@ def show_cmd(code: str) -> None:
 
     async def _run() -> dict[str, Any] | None:
         found = await registry.find_account(code=code)
-        return registry.callback_settings(found) if found else None
+        return _wechat_settings(found) if found else None
 
     settings = run_async(_run)
     if settings is None:
@@ -153,7 +164,7 @@ def add_cmd(
 
     async def _run() -> dict[str, Any]:
         created = await registry.create_account(data=data, actor=Actor.cli())
-        return registry.callback_settings(created)
+        return _wechat_settings(created)
 
     try:
         settings = run_async(_run)

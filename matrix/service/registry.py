@@ -172,11 +172,14 @@ def account_to_dict(
 
 
 def callback_settings(account: Account) -> dict[str, Any]:
-    """What an admin pastes into WeChat's admin platform (admins only; CLI `account show`)."""
+    """What an admin pastes into WeChat's admin platform (admins only; CLI `account show`).
+
+    Weibo, Douyin, app and mini-program records take no callbacks: their URL is None."""
+    takes_callbacks = Platform(account.platform) in CALLBACK_PLATFORMS
     return {
         "code": account.code,
         "appid": account.appid,
-        "callback_url": callback_url(account.code),
+        "callback_url": callback_url(account.code) if takes_callbacks else None,
         "token": account.callback_token,
         "encoding_aes_key": aes_key_of(account),
         "safe_mode": account.safe_mode,
