@@ -17,6 +17,7 @@ ORIGINAL_ID_RE = re.compile(r"^gh_[0-9a-zA-Z]{6,29}$")
 APPID_MESSAGE = "微信 AppID 应为 wx 加 16 位十六进制字符（共 18 位）"
 AES_KEY_MESSAGE = "EncodingAESKey 应为 43 位，由字母、数字、+ 和 / 组成"
 TOKEN_MESSAGE = "Token 应为 3–32 位字母或数字"
+SECRET_MESSAGE = "AppSecret 应为至少 8 位、不含空格的字符（在微信公众平台重置后复制）"
 
 
 def _strip(value: object) -> object:
@@ -100,6 +101,14 @@ class AccountCreate(_AccountFields):
     token: str | None = None
     safe_mode: bool = True
     auto_reply: AutoReply | None = None
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        # Same rule as rotating a secret (WeChat's own are 32 characters).
+        if value and (len(value) < 8 or any(ch.isspace() for ch in value)):
+            raise ValueError(SECRET_MESSAGE)
+        return value or None
 
     @field_validator("code")
     @classmethod
