@@ -238,7 +238,10 @@ async def receive(request: Request, code: str) -> HTTPResponse:
         elif account.safe_mode:
             raise _reject(400, "encryption_required", "该账号为安全模式，只接受加密消息")
         msg_type = str(root.get("MsgType", "")).lower()
-        if not msg_type or not root.get("FromUserName"):
+        # Both must be plain text: a sender given as an element with attributes or children
+        # would otherwise be stored as a message from nobody.
+        sender = root.get("FromUserName")
+        if not msg_type or not isinstance(root.get("MsgType"), str) or not isinstance(sender, str):
             raise _reject(400, "malformed_xml", "缺少 MsgType 或 FromUserName")
         raw = _normalise(root)
         outcome = await intake.handle(
