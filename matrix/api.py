@@ -163,6 +163,7 @@ async def list_inbox(request: Request) -> HTTPResponse:
 @openapi.tag("matrix")
 @staff_required("inbox.read")
 async def get_message(request: Request, message_id: int) -> HTTPResponse:
+    """One follower message with its reply, assignment and working-day reply time."""
     row = await inbox.get_message(message_id=message_id, actor=actor_of(request))
     return json({"message": inbox.message_to_dict(row)})
 

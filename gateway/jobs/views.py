@@ -74,6 +74,7 @@ async def retry_job(request: Request, job_id: int) -> HTTPResponse:
 @bp.get("/console/jobs")
 @staff_required(READ)
 async def jobs_page(request: Request) -> HTTPResponse:
+    """Console page of background jobs, filtered by state and kind (htmx table refresh)."""
     query = parse_query(request, JobQuery)
     listing = await _listing(query)
     template = "jobs/jobs_table.html" if request.headers.get("HX-Request") else "jobs/jobs.html"
@@ -90,6 +91,7 @@ async def jobs_page(request: Request) -> HTTPResponse:
 @bp.post("/console/jobs/<job_id:int>/retry")
 @staff_required(MANAGE)
 async def retry_from_console(request: Request, job_id: int) -> HTTPResponse:
+    """Retry a dead or failed job from the console (audited), then back to the jobs page."""
     row = await service.retry_job(job_id=job_id)
     await audit_request(
         request, action="jobs.retry", target_type="job", target_id=job_id, detail={"kind": row.kind}
