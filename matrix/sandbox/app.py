@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, redirect
 from sanic.response import json as json_response
 
 from matrix.sandbox.core import WxError
@@ -38,6 +38,11 @@ def create_app(
     for module in (control, followers, page, api_auth, api_content, api_message, api_wxa):
         app.blueprint(module.bp)
 
+    # A developer opening the sandbox's bare address gets its page, not WeChat's 40066.
+    @app.get("/", name="sandbox_root")
+    async def _root(request: Request) -> HTTPResponse:
+        return redirect("/sandbox/", status=302)
+
     @app.on_request
     async def _start(request: Request) -> None:
         request.ctx.appid = None
@@ -46,7 +51,7 @@ def create_app(
     @app.on_response
     async def _record(request: Request, response: HTTPResponse) -> None:
         # Every WeChat-facing call is recorded (never its secrets or tokens: only the path).
-        if request.path.startswith("/sandbox") or request.route is None:
+        if request.path.startswith("/sandbox") or request.path == "/" or request.route is None:
             return
         errcode = request.ctx.errcode if request.ctx.errcode is not None else 0
         app.ctx.store.record_call(request.method, request.path, request.ctx.appid, errcode)
