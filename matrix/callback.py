@@ -43,21 +43,22 @@ SIGNAL = "matrix.platform_event.received"
 _ENTITY_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-@bp.before_server_start(priority=-10)  # after the app's own listener connected the database
+# After the app's own listener connected the database.
+@bp.listener("before_server_start", priority=-10)
 async def _point_sandbox_here(app: Any) -> None:
     count = await sync_all_with_sandbox()
     if count:
         log.info("registered %d accounts' callback URLs with the sandbox", count)
 
 
-@bp.before_server_start(priority=-10)
+@bp.listener("before_server_start", priority=-10)
 async def _start_intake_batching(app: Any) -> None:
     intake.start_batching()
 
 
 # Shutdown listeners run in reverse priority: this one stores pending messages before the
 # app's own listener closes the database and Redis.
-@bp.after_server_stop(None, priority=-10)
+@bp.listener("after_server_stop", priority=-10)
 async def _stop_intake_batching(app: Any) -> None:
     await intake.stop_batching()
 

@@ -7,6 +7,7 @@ tortoise copies them into SQL comments (see docs/decisions.md).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -70,7 +71,7 @@ class Account(Model):
     safe_mode = fields.BooleanField(default=True)
     follower_count = fields.IntField(default=0)
     last_published_at = fields.DatetimeField(null=True)
-    auto_reply = fields.JSONField(default=dict)
+    auto_reply: Any = fields.JSONField(default=dict)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -83,7 +84,9 @@ class Account(Model):
 # A follower of one account, created at the first subscribe or message.
 class Follower(Model):
     id = fields.BigIntField(primary_key=True)
-    account = fields.ForeignKeyField("matrix.Account", related_name="followers")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "matrix.Account", related_name="followers"
+    )
     openid = fields.CharField(max_length=64)
     subscribed = fields.BooleanField(default=True)
     subscribed_at = fields.DatetimeField(null=True)
@@ -100,7 +103,9 @@ class Follower(Model):
 # Follower events (subscribe, unsubscribe, CLICK, VIEW, SCAN); dedupe_key makes retries harmless.
 class FollowerEvent(Model):
     id = fields.BigIntField(primary_key=True)
-    account = fields.ForeignKeyField("matrix.Account", related_name="follower_events")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "matrix.Account", related_name="follower_events"
+    )
     openid = fields.CharField(max_length=64)
     event = fields.CharField(max_length=32)
     event_key = fields.CharField(max_length=128, default="")
@@ -115,7 +120,9 @@ class FollowerEvent(Model):
 # Followers per account per day (Asia/Shanghai), kept by subscribe events and the daily job.
 class FollowerDaily(Model):
     id = fields.BigIntField(primary_key=True)
-    account = fields.ForeignKeyField("matrix.Account", related_name="daily")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "matrix.Account", related_name="daily"
+    )
     day = fields.DateField()
     follower_count = fields.IntField(default=0)
     subscribes = fields.IntField(default=0)
@@ -130,7 +137,9 @@ class FollowerDaily(Model):
 # assigned_department, when set, is who must answer it.
 class InboxMessage(Model):
     id = fields.BigIntField(primary_key=True)
-    account = fields.ForeignKeyField("matrix.Account", related_name="messages")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "matrix.Account", related_name="messages"
+    )
     department_code = fields.CharField(max_length=32, null=True, db_index=True)
     openid = fields.CharField(max_length=64)
     msg_type = fields.CharField(max_length=16)
@@ -157,9 +166,11 @@ class InboxMessage(Model):
 # PUBLISHJOBFINISH, MASSSENDJOBFINISH and similar platform notices, for the push domain.
 class PlatformEvent(Model):
     id = fields.BigIntField(primary_key=True)
-    account = fields.ForeignKeyField("matrix.Account", related_name="platform_events")
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "matrix.Account", related_name="platform_events"
+    )
     event_type = fields.CharField(max_length=32, db_index=True)
-    payload = fields.JSONField(default=dict)
+    payload: Any = fields.JSONField(default=dict)
     dedupe_key = fields.CharField(max_length=128)
     processed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)

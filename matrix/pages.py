@@ -266,7 +266,7 @@ async def inbox_page(request: Request) -> HTTPResponse:
     try:
         query = InboxQuery.model_validate({k: v[0] for k, v in request.args.items() if v})
     except ValidationError:
-        query = InboxQuery()
+        query = InboxQuery.model_validate({})
     actor = actor_of(request)
     page = await inbox.list_inbox(
         actor=actor,

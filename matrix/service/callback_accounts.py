@@ -21,7 +21,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from wechatpy.crypto import PrpCrypto
 
@@ -103,7 +103,7 @@ class _Cache:
         # Set before awaiting: concurrent requests keep using the snapshots meanwhile.
         self.checked_at = now
         try:
-            version = await get_redis().get(VERSION_KEY)
+            version = cast(str | None, await get_redis().get(VERSION_KEY))  # decoded
         except Exception as exc:  # Redis trouble: fall back on MAX_AGE, the request goes on
             log.warning("account version check failed: %s", type(exc).__name__)
             return

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -106,10 +106,14 @@ async def stop_batching() -> None:
 class ReceivingAccount(Protocol):
     """What intake needs of an account (a CallbackAccount snapshot or an Account row)."""
 
-    id: int
-    code: str
-    department_code: str | None
-    auto_reply: dict[str, Any]
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def department_code(self) -> str | None: ...
+    @property
+    def auto_reply(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -322,7 +326,7 @@ async def _daily_row(account_id: int, follower_count: int, at: datetime) -> Foll
 
 async def _follower_count(account_id: int) -> int:
     counts = await Account.filter(id=account_id).values_list("follower_count", flat=True)
-    return int(counts[0]) if counts else 0
+    return int(cast(Any, counts[0])) if counts else 0
 
 
 async def _subscribe(account_id: int, openid: str, at: datetime) -> None:

@@ -151,10 +151,10 @@ async def write_messages(messages: Sequence[PendingMessage]) -> None:
     dialect = current_dialect()
     now = datetime.now(UTC)
     async with in_transaction() as conn:
-        await conn.execute_many(_inbox_sql(dialect), [m.values() for m in messages])
-        await conn.execute_many(
-            _follower_sql(dialect), [(a, o, True, at, now) for (a, o), at in latest.items()]
-        )
+        inbox_rows: list[Any] = [m.values() for m in messages]
+        follower_rows: list[Any] = [(a, o, True, at, now) for (a, o), at in latest.items()]
+        await conn.execute_many(_inbox_sql(dialect), inbox_rows)
+        await conn.execute_many(_follower_sql(dialect), follower_rows)
 
 
 async def _write_batch(messages: Sequence[PendingMessage]) -> list[None]:

@@ -16,7 +16,7 @@ import logging
 import random
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import requests
 
@@ -172,7 +172,7 @@ async def _refresh(
     if token:
         return token
     redis = get_redis()
-    refused = await redis.get(_refused_key(appid))
+    refused = cast(str | None, await redis.get(_refused_key(appid)))  # decode_responses
     try:
         result = await _fetch_with_retries(appid, secret, refused)
     except WeChatError as exc:
@@ -224,7 +224,7 @@ def _fetch(appid: str, secret: str, refused: str | None) -> dict[str, Any]:
 def _fetch_once(appid: str, secret: str, refused: str | None) -> dict[str, Any]:
     session = http_session()
     if session.base not in _stable_unavailable:
-        body = {"grant_type": "client_credential", "appid": appid, "secret": secret}
+        body: dict[str, Any] = {"grant_type": "client_credential", "appid": appid, "secret": secret}
         result = _decode(session.post(f"{REAL_BASE}/cgi-bin/stable_token", json=body))
         if result.get("errcode") not in (40066, 404):
             result = _checked(result)
