@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -380,7 +381,7 @@ def run(
         for name, queries in searches if "search" in only else ():
             label = "低保" if len(queries) == 1 else f"{len(queries)} queries"
             row = Row(f"/api/v1/mp/search {label} (20 conn)", target="p95 < 30 ms")
-            scenario(row, lambda n=name, q=queries: search(n, q))
+            scenario(row, partial(search, name, queries))
             if row.result:
                 row.verdict = verdict(row.result.p95_ms < 30)
 

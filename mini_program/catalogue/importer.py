@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
@@ -174,7 +174,7 @@ def _read_sheet(ws: Any, problems: list[Problem]) -> SheetRows | None:
         if not any(_text(values.get(k)) for k in TEXT_FIELDS):
             continue
         row_no = i + 1
-        item = {k: _text(values.get(k)) for k in TEXT_FIELDS}
+        item: dict[str, Any] = {k: _text(values.get(k)) for k in TEXT_FIELDS}
         for k in FLAG_FIELDS:
             item[k] = _text(values.get(k)) in TICKS or "√" in _text(values.get(k))
         reason = None
@@ -299,12 +299,10 @@ async def import_catalogue(
             if new:
                 await CatalogueItem.bulk_create(new, batch_size=200)
                 report.created += len(new)
-                touched.extend(
-                    await CatalogueItem.filter(
-                        domain_id=domain.id,
-                        level2__in=[n.level2 for n in new],
-                    ).values_list("id", flat=True)
-                )
+                created = await CatalogueItem.filter(
+                    domain_id=domain.id, level2__in=[n.level2 for n in new]
+                ).values_list("id", flat=True)
+                touched.extend(cast(list[int], created))
         await search.index_items(touched)
         await record(
             actor_id=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -30,7 +31,9 @@ class Domain(Model):
 # One disclosure item; (domain, level1, level2) is the natural key used by re-imports.
 class CatalogueItem(Model):
     id = fields.IntField(primary_key=True)
-    domain = fields.ForeignKeyField("catalogue.Domain", related_name="items")
+    domain: fields.ForeignKeyRelation[Domain] = fields.ForeignKeyField(
+        "catalogue.Domain", related_name="items"
+    )
     level1 = fields.CharField(max_length=128)
     level2 = fields.CharField(max_length=255)
     content = fields.TextField(default="")
@@ -70,7 +73,7 @@ class PolicyDocument(Model):
     is_normative = fields.BooleanField(default=False, db_index=True)
     body = fields.TextField(default="")
     # [{"name", "url", "size"}]
-    attachments = fields.JSONField(default=list)
+    attachments: list[dict[str, Any]] = fields.JSONField(default=list)  # type: ignore[assignment]
     items: fields.ManyToManyRelation[CatalogueItem] = fields.ManyToManyField(
         "catalogue.CatalogueItem",
         related_name="documents",
@@ -90,7 +93,9 @@ class PolicyDocument(Model):
 class Interpretation(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=64, unique=True)
-    document = fields.ForeignKeyField("catalogue.PolicyDocument", related_name="interpretations")
+    document: fields.ForeignKeyRelation[PolicyDocument] = fields.ForeignKeyField(
+        "catalogue.PolicyDocument", related_name="interpretations"
+    )
     title = fields.CharField(max_length=255)
     body = fields.TextField(default="")
     interpreter = fields.CharField(max_length=128, default="")
@@ -106,7 +111,9 @@ class Interpretation(Model):
 # Durable daily view counts per domain, flushed from Redis by the catalogue.flush_views job.
 class DomainViewDaily(Model):
     id = fields.IntField(primary_key=True)
-    domain = fields.ForeignKeyField("catalogue.Domain", related_name="daily_views")
+    domain: fields.ForeignKeyRelation[Domain] = fields.ForeignKeyField(
+        "catalogue.Domain", related_name="daily_views"
+    )
     day = fields.DateField()
     count = fields.IntField(default=0)
 

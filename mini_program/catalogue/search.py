@@ -4,7 +4,7 @@ PostgreSQL, both over the same jieba-segmented text in `catalogue_search`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from tortoise import connections
 
@@ -128,8 +128,9 @@ async def remove(kind: str, ref_ids: Iterable[int]) -> None:
 
 async def rebuild() -> int:
     """Rebuild the whole index (after a bulk load)."""
-    item_ids = await CatalogueItem.all().values_list("id", flat=True)
-    doc_ids = await PolicyDocument.all().values_list("id", flat=True)
+    # tortoise types flat values_list as tuples; with flat=True they are the ids themselves.
+    item_ids = cast(list[int], await CatalogueItem.all().values_list("id", flat=True))
+    doc_ids = cast(list[int], await PolicyDocument.all().values_list("id", flat=True))
     return await index_items(item_ids) + await index_documents(doc_ids)
 
 

@@ -6,7 +6,7 @@ Views cache what these return (see views.py); services themselves always read th
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
@@ -244,8 +244,11 @@ async def document_domain_ids(*, document_id: int) -> list[int]:
     """The domains whose items a document serves (for view counting)."""
     return sorted(
         set(
-            await CatalogueItem.filter(documents__id=document_id).values_list(
-                "domain_id", flat=True
+            cast(
+                list[int],
+                await CatalogueItem.filter(documents__id=document_id).values_list(
+                    "domain_id", flat=True
+                ),
             )
         )
     )

@@ -78,7 +78,7 @@ async def flush_view_counts() -> int:
         raise
     pending = await redis.hgetall(claimed)
     try:
-        total = await _persist(pending)
+        total = await _persist({str(k): str(v) for k, v in pending.items()})
     except Exception:
         async with redis.pipeline(transaction=False) as pipe:
             for field, n in pending.items():

@@ -61,7 +61,7 @@ def build_sample(
     for code, name, _local, subject, basis, channels in DOMAINS:
         if code not in domain_codes:
             continue
-        rows = [
+        rows: list[list[object]] = [
             [l1, l2, content, basis, limit, subject, channels, flags]
             for l1, l2, content, limit, flags in ITEMS[code]
         ]
