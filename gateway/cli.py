@@ -63,7 +63,17 @@ def fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
-@click.group()
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        from gateway.errors import OperatorError
+
+        try:
+            return super().invoke(ctx)
+        except OperatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """govmatrix: the county's mini-program and new-media matrix backend."""
     try:

@@ -64,6 +64,11 @@ class RateLimited(ApiError):
     status, code, message = 429, "rate_limited", "操作太频繁，请稍后再试"
 
 
+class OperatorError(Exception):
+    """A problem the person running a command must fix (a service not running, a package
+    missing). `govmatrix` prints the message and exits 1, without a traceback."""
+
+
 def error_body(
     code: str, message: str, fields: dict[str, str] | None = None, **extra: Any
 ) -> dict[str, Any]:

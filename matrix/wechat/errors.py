@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
+from gateway.errors import OperatorError
 
 
 class WeChatError(Exception):
@@ -62,15 +62,12 @@ class InvalidRequestError(WeChatError):
     """WeChat refused the request's content (bad media id, template data, page, scene...)."""
 
 
-class SandboxUnavailableError(NetworkError, click.ClickException):
+class SandboxUnavailableError(NetworkError, OperatorError):
     """The WeChat sandbox (development, tests) is not answering at APP_WECHAT_API_BASE.
 
-    Also a ClickException, so a command that meets it (`govmatrix seed-demo`) prints the
-    instruction and exits 1 instead of showing a traceback; code that is not a command sees
-    an ordinary NetworkError.
+    Also an OperatorError, so a command that meets it (`govmatrix seed-demo`) prints the
+    instruction instead of a traceback; other code sees an ordinary NetworkError.
     """
-
-    exit_code = 1
 
     def __init__(self, base_url: str) -> None:
         port = base_url.rstrip("/").rsplit(":", 1)[-1]
@@ -83,9 +80,6 @@ class SandboxUnavailableError(NetworkError, click.ClickException):
             f"`govmatrix sandbox --port {port}` (or `make dev`), then run this command again."
         )
         super().__init__(None, f"sandbox not answering at {base_url}")
-
-    def format_message(self) -> str:
-        return self.instruction
 
     def __str__(self) -> str:
         return self.instruction

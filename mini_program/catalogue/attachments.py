@@ -19,12 +19,12 @@ from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-import click
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from PIL import Image, ImageDraw, ImageFont
 
+from gateway.errors import OperatorError
 from mini_program.catalogue.data.attachments import (
     PRIMARY_ZONES,
     Content,
@@ -40,7 +40,7 @@ ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 __all__ = ["FontMissing", "attachment_title", "render", "write_document_attachments"]
 
 
-class FontMissing(click.ClickException):
+class FontMissing(OperatorError):
     """The CJK font for PDF and JPEG attachments is not installed."""
 
 
