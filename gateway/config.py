@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     wechat_threads: int = 16
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    # Seconds a search answer is reused for the same query (0: every query runs the search).
+    search_cache_seconds: float = 30.0
 
     @property
     def is_production(self) -> bool:

@@ -57,6 +57,8 @@ async def _refresh_version() -> None:
 
 async def get_or_load(key: Any, loader: Callable[[], Awaitable[T]], *, ttl: float = 60.0) -> T:
     """The cached value for key, loading it when missing, expired or the catalogue changed."""
+    if ttl <= 0:
+        return await loader()
     await _refresh_version()
     now = time.monotonic()
     hit = _entries.get(key)

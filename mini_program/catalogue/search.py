@@ -156,14 +156,23 @@ def _tsquery(groups: list[tuple[str, ...]], joiner: str) -> str:
     return f" {'&' if joiner == 'AND' else '|'} ".join(parts)
 
 
-async def _ranked(groups: list[tuple[str, ...]], domain_id: int | None, joiner: str) -> list[Any]:
+# One ranked row: (kind, ref_id) plus what presenting and ordering it needs, fetched by the
+# ranking query itself so a search costs three round trips to the database, not seven.
+Hit = tuple[str, int]
+_RANK_COLUMNS = "s.kind, s.ref_id, s.domain_ids, COALESCE(d.validity, '') AS validity"
+_DOC_JOIN = f"LEFT JOIN catalogue_document d ON s.kind = '{DOCUMENT}' AND d.id = s.ref_id"
+
+
+async def _ranked(
+    groups: list[tuple[str, ...]], domain_id: int | None, joiner: str
+) -> list[dict[str, Any]]:
     conn = connections.get("default")
     params: list[Any] = []
     if current_dialect() == "postgres":
         params.append(_tsquery(groups, joiner))
         sql = (
-            "SELECT s.kind, s.ref_id, ts_rank(s.tsv, q) AS score "
-            "FROM catalogue_search s, to_tsquery('simple', $1) q WHERE s.tsv @@ q"
+            f"SELECT {_RANK_COLUMNS}, ts_rank(s.tsv, q) AS score "
+            f"FROM to_tsquery('simple', $1) q, catalogue_search s {_DOC_JOIN} WHERE s.tsv @@ q"
         )
         if domain_id is not None:
             params.append(f"%,{domain_id},%")
@@ -172,16 +181,39 @@ async def _ranked(groups: list[tuple[str, ...]], domain_id: int | None, joiner: 
     else:
         params.append(_fts_match(groups, joiner))
         sql = (
-            f"SELECT s.kind, s.ref_id, bm25(catalogue_search_fts, {TITLE_WEIGHT}, 1.0) AS score "
+            f"SELECT {_RANK_COLUMNS}, bm25(catalogue_search_fts, {TITLE_WEIGHT}, 1.0) AS score "
             "FROM catalogue_search_fts JOIN catalogue_search s "
-            "ON s.id = catalogue_search_fts.rowid WHERE catalogue_search_fts MATCH ?"
+            f"ON s.id = catalogue_search_fts.rowid {_DOC_JOIN} "
+            "WHERE catalogue_search_fts MATCH ?"
         )
         if domain_id is not None:
             params.append(f"%,{domain_id},%")
             sql += " AND s.domain_ids LIKE ?"
         sql += f" ORDER BY score, s.kind, s.ref_id LIMIT {MAX_HITS}"
-    rows = await conn.execute_query_dict(sql, params)
-    return [(r["kind"], r["ref_id"]) for r in rows]
+    return list(await conn.execute_query_dict(sql, params))
+
+
+async def _doc_number_hits(q: str, domain_id: int | None) -> list[dict[str, Any]]:
+    """Documents whose 文号 the query names, in the same shape as ranked rows."""
+    rows: list[dict[str, Any]] = []
+    for prefix, year, number in text.doc_numbers_in(q):
+        for doc_id, key, validity in await PolicyDocument.filter(
+            doc_no_key__endswith=f"{year}-{number}"
+        ).values_list("id", "doc_no_key", "validity"):
+            if prefix.endswith(key.rsplit(year, 1)[0]):
+                rows.append({"kind": DOCUMENT, "ref_id": doc_id, "validity": str(validity)})
+    if not rows:
+        return rows
+    domains = dict(
+        await SearchEntry.filter(kind=DOCUMENT, ref_id__in=[r["ref_id"] for r in rows]).values_list(
+            "ref_id", "domain_ids"
+        )
+    )
+    for r in rows:
+        r["domain_ids"] = domains.get(r["ref_id"], ",")
+    if domain_id is not None:
+        rows = [r for r in rows if f",{domain_id}," in r["domain_ids"]]
+    return rows
 
 
 async def search(
@@ -189,60 +221,38 @@ async def search(
 ) -> dict[str, Any]:
     """Ranked hits for a free-text query, with highlighted titles and snippets."""
     groups = text.query_terms(q)
-    hits: list[tuple[str, int]] = []
-    for prefix, year, number in text.doc_numbers_in(q):
-        for doc_id, key in await PolicyDocument.filter(
-            doc_no_key__endswith=f"{year}-{number}"
-        ).values_list("id", "doc_no_key"):
-            if prefix.endswith(key.rsplit(year, 1)[0]) and (DOCUMENT, doc_id) not in hits:
-                hits.append((DOCUMENT, doc_id))
+    rows = await _doc_number_hits(q, domain_id)
     if groups:
         ranked = await _ranked(groups, domain_id, "AND")
         if not ranked and len(groups) > 1:
             # No entry has every word: fall back to any word, still ranked.
             ranked = await _ranked(groups, domain_id, "OR")
-        hits.extend(h for h in ranked if h not in hits)
-    hits = await _valid_first(hits)
-    if domain_id is not None and hits:
-        allowed = set(
-            await SearchEntry.filter(
-                kind=DOCUMENT,
-                ref_id__in=[i for k, i in hits if k == DOCUMENT],
-                domain_ids__contains=f",{domain_id},",
-            ).values_list("ref_id", flat=True)
-        )
-        hits = [h for h in hits if h[0] == ITEM or h[1] in allowed]
-    total = len(hits)
-    page_hits = hits[(page - 1) * page_size : page * page_size]
+        rows += ranked
+    # One row per hit, the best-ranked first; documents no longer in force go after the rest.
+    seen: set[Hit] = set()
+    unique = []
+    for r in rows:
+        hit = (r["kind"], int(r["ref_id"]))
+        if hit not in seen:
+            seen.add(hit)
+            unique.append(r)
+    stale = {Validity.EXPIRED.value, Validity.REPEALED.value}
+    unique.sort(key=lambda r: r["kind"] == DOCUMENT and r["validity"] in stale)
+    total = len(unique)
+    page_rows = unique[(page - 1) * page_size : page * page_size]
     words = [w for group in groups for w in group]
     words += [text.canonical_doc_no(f"{p}〔{y}〕{n}号") for p, y, n in text.doc_numbers_in(q)]
     return {
         "q": q[: text.MAX_QUERY_CHARS],
-        "items": await _present(page_hits, words),
+        "items": await _present(page_rows, words),
         "page": page,
         "page_size": page_size,
         "total": total,
     }
 
 
-async def _valid_first(hits: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Keep the ranking, but put expired and repealed documents after everything in force."""
-    doc_ids = [i for k, i in hits if k == DOCUMENT]
-    if not doc_ids:
-        return hits
-    stale = set(
-        await PolicyDocument.filter(id__in=doc_ids)
-        .exclude(validity=Validity.VALID)
-        .values_list("id", flat=True)
-    )
-    if not stale:
-        return hits
-    return [h for h in hits if not (h[0] == DOCUMENT and h[1] in stale)] + [
-        h for h in hits if h[0] == DOCUMENT and h[1] in stale
-    ]
-
-
-async def _present(hits: list[tuple[str, int]], words: list[str]) -> list[dict[str, Any]]:
+async def _present(rows: list[dict[str, Any]], words: list[str]) -> list[dict[str, Any]]:
+    hits = [(r["kind"], int(r["ref_id"])) for r in rows]
     item_ids = [i for k, i in hits if k == ITEM]
     doc_ids = [i for k, i in hits if k == DOCUMENT]
     items = {
@@ -258,10 +268,8 @@ async def _present(hits: list[tuple[str, int]], words: list[str]) -> list[dict[s
         )
     }
     domains = {
-        (k, i): [int(x) for x in d.strip(",").split(",") if x]
-        for k, i, d in await SearchEntry.filter(ref_id__in=[i for _, i in hits]).values_list(
-            "kind", "ref_id", "domain_ids"
-        )
+        hit: [int(x) for x in str(r["domain_ids"]).strip(",").split(",") if x]
+        for hit, r in zip(hits, rows, strict=True)
     }
     out = []
     for kind, ref_id in hits:

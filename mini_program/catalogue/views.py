@@ -17,6 +17,7 @@ from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
+from gateway.config import get_settings
 from gateway.errors import parse_body, parse_query
 from mini_program.catalogue import cache, search, service, stats, text
 from mini_program.catalogue.schemas import DocumentQuery, PageQuery, SearchQuery
@@ -27,7 +28,6 @@ bp = Blueprint("catalogue", url_prefix="/api/v1/mp")
 
 DOMAINS_TTL = 2.0  # ranking refresh: a burst of views shows within seconds
 DETAIL_TTL = 300.0
-SEARCH_TTL = 30.0
 FLUSH_EVERY = 1.0
 PERSIST_EVERY = 60.0
 
@@ -125,7 +125,7 @@ async def documents(request: Request) -> HTTPResponse:
             )
         )
 
-    return _raw(await cache.get_or_load(key, load, ttl=SEARCH_TTL))
+    return _raw(await cache.get_or_load(key, load, ttl=get_settings().search_cache_seconds))
 
 
 @bp.get("/search")
@@ -158,7 +158,7 @@ async def _search(q: SearchQuery) -> HTTPResponse:
         )
 
     key = ("search", query_text, q.domain, q.page, q.page_size)
-    return _raw(await cache.get_or_load(key, load, ttl=SEARCH_TTL))
+    return _raw(await cache.get_or_load(key, load, ttl=get_settings().search_cache_seconds))
 
 
 async def _flush_loop() -> None:
