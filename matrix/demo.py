@@ -123,7 +123,7 @@ async def _create(
             appid=appid,
             secret_encrypted=crypto.encrypt(secret),
             aes_key_encrypted=crypto.encrypt(demo_aes_key(code)) if takes_callbacks else None,
-            callback_token=demo_token(code) if takes_callbacks else None,
+            callback_token_encrypted=crypto.encrypt(demo_token(code)) if takes_callbacks else None,
             safe_mode=takes_callbacks and code not in PLAINTEXT_ACCOUNTS,
             follower_count=followers,
             last_published_at=now - timedelta(days=stale, hours=2) if takes_callbacks else None,

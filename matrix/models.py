@@ -53,7 +53,8 @@ INBOX_STATUS_LABELS = {
 }
 
 
-# One account of the matrix. AppSecret and EncodingAESKey are Fernet ciphertext (gateway.crypto).
+# One account of the matrix. AppSecret, EncodingAESKey and the callback Token are Fernet
+# ciphertext (gateway.crypto): the Token alone authenticates plaintext-mode callbacks.
 # auto_reply: {"click": {"KEY": "text"}, "keywords": [{"keyword", "reply", "exact"}],
 # "subscribe": "welcome text"}.
 class Account(Model):
@@ -67,7 +68,7 @@ class Account(Model):
     original_id = fields.CharField(max_length=32, null=True)
     secret_encrypted = fields.TextField(null=True)
     aes_key_encrypted = fields.TextField(null=True)
-    callback_token = fields.CharField(max_length=32, null=True)
+    callback_token_encrypted = fields.TextField(null=True)
     safe_mode = fields.BooleanField(default=True)
     follower_count = fields.IntField(default=0)
     last_published_at = fields.DatetimeField(null=True)

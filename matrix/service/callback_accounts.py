@@ -27,7 +27,7 @@ from wechatpy.crypto import PrpCrypto
 
 from gateway.redis import get_redis
 from matrix.models import CALLBACK_PLATFORMS, Account, Platform
-from matrix.service.registry import aes_key_of
+from matrix.service.registry import aes_key_of, token_of
 
 log = logging.getLogger("govmatrix.matrix.callback")
 
@@ -70,7 +70,8 @@ def snapshot(account: Account) -> CallbackAccount | None:
     """The callback view of an account row; None when it cannot take callbacks."""
     if not account.is_active or Platform(account.platform) not in CALLBACK_PLATFORMS:
         return None
-    if not account.callback_token:
+    token = token_of(account)
+    if not token:
         return None
     aes_key = aes_key_of(account)
     return CallbackAccount(
@@ -78,7 +79,7 @@ def snapshot(account: Account) -> CallbackAccount | None:
         code=account.code,
         appid=account.appid,
         department_code=account.department_code,
-        token=account.callback_token,
+        token=token,
         aes_key=aes_key,
         safe_mode=account.safe_mode,
         auto_reply=dict(account.auto_reply or {}),

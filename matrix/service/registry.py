@@ -90,6 +90,14 @@ def secret_of(account: Account) -> str | None:
     return decrypt_field(account.secret_encrypted)
 
 
+def token_of(account: Account) -> str | None:
+    return decrypt_field(account.callback_token_encrypted)
+
+
+def encrypt_token(token: str | None) -> str | None:
+    return crypto.encrypt(token) if token else None
+
+
 # --- reading ---------------------------------------------------------------------------------
 async def get_account(*, code: str) -> Account:
     """One account by code; 404 if there is none."""
@@ -180,7 +188,7 @@ def callback_settings(account: Account) -> dict[str, Any]:
         "code": account.code,
         "appid": account.appid,
         "callback_url": callback_url(account.code) if takes_callbacks else None,
-        "token": account.callback_token,
+        "token": token_of(account),
         "encoding_aes_key": aes_key_of(account),
         "safe_mode": account.safe_mode,
     }
@@ -250,7 +258,9 @@ async def create_account(*, data: AccountCreate, actor: Actor) -> Account:
         "original_id": data.original_id,
         "secret_encrypted": crypto.encrypt(data.secret) if data.secret else None,
         "aes_key_encrypted": crypto.encrypt(aes_key) if aes_key else None,
-        "callback_token": (data.token or generate_token()) if takes_callbacks else None,
+        "callback_token_encrypted": (
+            encrypt_token(data.token or generate_token()) if takes_callbacks else None
+        ),
         "safe_mode": data.safe_mode and takes_callbacks,
         "auto_reply": data.auto_reply.model_dump() if data.auto_reply else {},
     }
@@ -309,7 +319,7 @@ async def update_account(*, code: str, data: AccountUpdate, actor: Actor) -> Acc
         account.safe_mode = bool(changes["safe_mode"]) and platform in CALLBACK_PLATFORMS
         changed.append("safe_mode")
     if changes.get("token"):
-        account.callback_token = changes["token"]
+        account.callback_token_encrypted = crypto.encrypt(changes["token"])
         changed.append("token")
     if changes.get("encoding_aes_key"):
         account.aes_key_encrypted = crypto.encrypt(changes["encoding_aes_key"])
@@ -397,7 +407,7 @@ async def sync_sandbox(account: Account) -> bool:
             kind=SANDBOX_KINDS[platform],
             name=account.name,
             callback_url=callback_url(account.code) if takes_callbacks else None,
-            token=account.callback_token if takes_callbacks else None,
+            token=token_of(account) if takes_callbacks else None,
             # The sandbox encrypts callbacks exactly when it knows a key: only in safe mode.
             encoding_aes_key=aes_key_of(account) if takes_callbacks and account.safe_mode else None,
         )

@@ -97,9 +97,11 @@ async def test_secrets_are_encrypted_at_rest_and_never_returned(api, db):
     assert "secret" not in account and "token" not in account
 
     rows = await Account.filter(code=body["code"]).values_list(
-        "secret_encrypted", "aes_key_encrypted", "callback_token"
+        "secret_encrypted", "aes_key_encrypted", "callback_token_encrypted"
     )
-    raw_secret, raw_key, token = rows[0]
+    raw_secret, raw_key, raw_token = rows[0]
+    token = crypto.decrypt(raw_token)
+    assert token not in raw_token
     assert SECRET not in raw_secret and AES_KEY not in raw_key
     assert crypto.decrypt(raw_secret) == SECRET
     assert crypto.decrypt(raw_key) == AES_KEY
