@@ -19,6 +19,7 @@ from gateway.console import register_nav, register_tile, render
 from gateway.console.charts import line_chart, sparkline
 from gateway.errors import ApiError, fields_from_validation
 from gateway.org import Department
+from matrix import auto_reply_form
 from matrix.api import actor_of
 from matrix.models import INBOX_STATUS_LABELS, PLATFORM_LABELS, InboxStatus, Platform
 from matrix.schemas import AccountCreate, AccountUpdate, InboxQuery
@@ -190,6 +191,7 @@ async def account_page(request: Request, code: str) -> HTTPResponse:
             "safe_mode": "on" if account.safe_mode else "",
         },
         errors={},
+        reply_form=auto_reply_form.to_form(account.auto_reply),
         message=request.args.get("message"),
         error=None,
     )
@@ -217,7 +219,11 @@ async def update_account_submit(request: Request, code: str) -> HTTPResponse:
 
 
 async def _account_detail_error(
-    request: Request, code: str, form: dict[str, Any], errors: dict[str, str]
+    request: Request,
+    code: str,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    reply_form: dict[str, str] | None = None,
 ) -> HTTPResponse:
     account = await registry.get_account(code=code)
     trend = (await follower_trends([account.id])).get(account.id, [])
@@ -232,8 +238,29 @@ async def _account_detail_error(
         departments=await _departments(),
         form=form,
         errors=errors,
+        reply_form=reply_form or auto_reply_form.to_form(account.auto_reply),
         message=None,
         error="请修改标红的项目",
+    )
+
+
+@bp.post("/matrix/accounts/<code:str>/auto-reply")
+@openapi.exclude()
+@staff_required("accounts.manage")
+async def auto_reply_submit(request: Request, code: str) -> HTTPResponse:
+    """Save the welcome text, menu-click and keyword replies (audited by the registry)."""
+    posted = form_of(request)
+    reply_form = {k: posted.get(k) or "" for k in ("subscribe", "click", "keywords")}
+    account = await registry.get_account(code=code)
+    rules, errors = auto_reply_form.parse(reply_form)
+    if rules is None:
+        return await _account_detail_error(request, code, {}, errors, reply_form)
+    body = AccountUpdate.model_validate(
+        {"auto_reply": rules.model_dump()}, context={"platform": account.platform}
+    )
+    await registry.update_account(code=code, data=body, actor=actor_of(request))
+    return _see_other(
+        f"/console/matrix/accounts/{code}?" + urlencode({"message": "自动回复已保存"})
     )
 
 
