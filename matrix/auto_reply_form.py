@@ -71,6 +71,7 @@ def parse(form: dict[str, str]) -> tuple[AutoReply | None, dict[str, str]]:
     if errors:
         return None, errors
     try:
-        return AutoReply(click=click, keywords=keywords, subscribe=subscribe), {}
+        rules = {"click": click, "keywords": keywords, "subscribe": subscribe}
+        return AutoReply.model_validate(rules), {}
     except ValidationError:  # the checks above mirror the schema; this is a safety net
         return None, {"keywords": "自动回复的内容不符合要求"}
