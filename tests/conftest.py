@@ -77,14 +77,15 @@ TEST_ENV = {
 os.environ.update(TEST_ENV)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
+    """Run `govmatrix ARGS` as an operator would, in the suite's environment (plus `env`)."""
     return subprocess.run(
         [GOVMATRIX, *args],
         cwd=ROOT,
-        env={**os.environ, **TEST_ENV},
+        env={**os.environ, **TEST_ENV, **env},
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
 
 
@@ -95,7 +96,7 @@ def prepared_database(sandbox_url: str) -> str:
         for suffix in ("", "-wal", "-shm"):
             Path(_db_url.removeprefix("sqlite://") + suffix).unlink(missing_ok=True)
     for args in (("migrate",), ("seed-demo",)):
-        done = _cli(*args)
+        done = run_cli(*args)
         assert done.returncode == 0, f"govmatrix {args[0]} failed:\n{done.stdout}\n{done.stderr}"
     return _db_url
 

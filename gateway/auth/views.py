@@ -10,6 +10,7 @@ from gateway import audit
 from gateway.auth import service
 from gateway.auth.decorators import (
     audit_request,
+    audit_staff_update,
     bearer_token,
     client_ip,
     load_staff,
@@ -128,14 +129,7 @@ async def update_user(request: Request, staff_id: int) -> HTTPResponse:
     staff, changes = await service.update_staff(
         staff_id=staff_id, actor_id=request.ctx.staff.id, **body.model_dump(exclude_unset=True)
     )
-    if changes:
-        await audit_request(
-            request,
-            action="staff.update",
-            target_type="staff_user",
-            target_id=staff.id,
-            detail={"username": staff.username, "changes": changes},
-        )
+    await audit_staff_update(request, staff, changes)
     return json({"staff": service.staff_to_dict(staff)})
 
 

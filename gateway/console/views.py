@@ -18,6 +18,7 @@ from gateway.auth import csrf, service
 from gateway.auth.csrf import form_of
 from gateway.auth.decorators import (
     audit_request,
+    audit_staff_update,
     clear_session_cookie,
     client_ip,
     is_console,
@@ -297,14 +298,7 @@ async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
                 request, "console/_user_row.html", user=target, row_error=message, status=200
             )
         return await _users_page(request, status=exc.status, error=message)
-    if changes:
-        await audit_request(
-            request,
-            action="staff.update",
-            target_type="staff_user",
-            target_id=staff.id,
-            detail={"username": staff.username, "changes": changes},
-        )
+    await audit_staff_update(request, staff, changes)
     if request.headers.get("HX-Request"):
         return render(
             request,

@@ -1,18 +1,10 @@
-import os
 import subprocess
 
-from tests.conftest import GOVMATRIX, ROOT
+from tests.conftest import run_cli
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [GOVMATRIX, *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(*args, timeout=60, **env)
 
 
 def test_production_refuses_to_start_with_demo_secrets_and_the_sandbox():

@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-
-from tests.conftest import GOVMATRIX, ROOT, TEST_ENV
+from tests.conftest import run_cli as govmatrix
 from tests.gateway.staff_helpers import STRONG_PASSWORD, sign_in, unique_username
-
-
-def govmatrix(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [GOVMATRIX, *args],
-        cwd=ROOT,
-        env={**os.environ, **TEST_ENV},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 async def test_user_create_makes_a_user_who_can_sign_in(api, prepared_database):

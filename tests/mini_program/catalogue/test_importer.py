@@ -15,7 +15,7 @@ from mini_program.catalogue import service
 from mini_program.catalogue.data.sample_workbook import write_domain_sheet
 from mini_program.catalogue.importer import CatalogueFileError, import_catalogue
 from mini_program.catalogue.models import CatalogueItem, Domain
-from tests.conftest import GOVMATRIX, ROOT, TEST_ENV
+from tests.conftest import GOVMATRIX, ROOT, TEST_ENV, run_cli
 
 BASIS = "《全民健身条例》"
 ROWS = [
@@ -112,8 +112,7 @@ async def test_unreadable_files_are_refused(db: None, tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([GOVMATRIX, *args], cwd=ROOT, env={**os.environ, **TEST_ENV},
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    return run_cli(*args, timeout=120)
 
 
 async def test_cli_imports_and_refuses_a_corrupt_file_with_exit_code_2(
