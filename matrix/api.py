@@ -13,6 +13,7 @@ from sanic_ext import openapi
 from gateway.auth import department_scope, staff_required
 from gateway.auth.decorators import client_ip
 from gateway.errors import Invalid, fields_from_validation, parse_body, parse_query
+from gateway.openapi import json_body
 from matrix.schemas import AccountCreate, AccountUpdate, AssignBody, InboxQuery, ReplyBody
 from matrix.schemas import RotateSecret as RotateSecretBody
 from matrix.service import inbox, registry
@@ -110,7 +111,7 @@ async def get_account(request: Request, code: str) -> HTTPResponse:
 
 @bp.post("/accounts")
 @openapi.tag("matrix")
-@openapi.body({"application/json": AccountCreate})
+@json_body(AccountCreate)
 @staff_required("accounts.manage")
 async def create_account(request: Request) -> HTTPResponse:
     """Register an account; the Token and EncodingAESKey are generated when not given."""
@@ -121,7 +122,7 @@ async def create_account(request: Request) -> HTTPResponse:
 
 @bp.patch("/accounts/<code:str>")
 @openapi.tag("matrix")
-@openapi.body({"application/json": AccountUpdate})
+@json_body(AccountUpdate)
 @staff_required("accounts.manage")
 async def update_account(request: Request, code: str) -> HTTPResponse:
     """Change an account's settings; each invalid field is named in `fields`."""
@@ -133,7 +134,7 @@ async def update_account(request: Request, code: str) -> HTTPResponse:
 
 @bp.post("/accounts/<code:str>/rotate-secret")
 @openapi.tag("matrix")
-@openapi.body({"application/json": RotateSecretBody})
+@json_body(RotateSecretBody)
 @staff_required("accounts.manage")
 async def rotate_secret(request: Request, code: str) -> HTTPResponse:
     """Store the new AppSecret after it was reset in WeChat's admin platform."""
@@ -170,7 +171,7 @@ async def get_message(request: Request, message_id: int) -> HTTPResponse:
 
 @bp.post("/inbox/<message_id:int>/assign")
 @openapi.tag("matrix")
-@openapi.body({"application/json": AssignBody})
+@json_body(AssignBody)
 @staff_required("inbox.reply")
 async def assign_message(request: Request, message_id: int) -> HTTPResponse:
     """Hand a message to the department that must answer it."""
@@ -183,7 +184,7 @@ async def assign_message(request: Request, message_id: int) -> HTTPResponse:
 
 @bp.post("/inbox/<message_id:int>/reply")
 @openapi.tag("matrix")
-@openapi.body({"application/json": ReplyBody})
+@json_body(ReplyBody)
 @staff_required("inbox.reply")
 async def reply_message(request: Request, message_id: int) -> HTTPResponse:
     """Reply through WeChat's customer-service API (within 48 h; otherwise 409, draft kept)."""

@@ -20,6 +20,7 @@ from gateway.auth.permissions import AUDIT_READ, USERS_MANAGE
 from gateway.auth.schemas import AuditQuery, SessionCreate, StaffCreate, StaffListQuery, StaffPatch
 from gateway.auth.sessions import revoke_session
 from gateway.errors import Unauthorized, error_response, parse_body, parse_query
+from gateway.openapi import json_body
 
 bp = Blueprint("staff_api", url_prefix="/api/v1/admin")
 
@@ -30,7 +31,7 @@ def _page(items: list, total: int, page: int, per_page: int) -> dict:
 
 @bp.post("/session")
 @openapi.tag("staff")
-@openapi.body({"application/json": SessionCreate})
+@json_body(SessionCreate)
 async def create_session(request: Request) -> HTTPResponse:
     """Sign in with username and password; returns a Bearer token for /api/v1/admin/...
 
@@ -92,7 +93,7 @@ async def list_users(request: Request) -> HTTPResponse:
 
 @bp.post("/users")
 @openapi.tag("staff")
-@openapi.body({"application/json": StaffCreate})
+@json_body(StaffCreate)
 @staff_required(USERS_MANAGE)
 async def create_user(request: Request) -> HTTPResponse:
     """Create a staff user (admins only); each invalid field is named in `fields`."""
@@ -118,7 +119,7 @@ async def get_user(request: Request, staff_id: int) -> HTTPResponse:
 
 @bp.patch("/users/<staff_id:int>")
 @openapi.tag("staff")
-@openapi.body({"application/json": StaffPatch})
+@json_body(StaffPatch)
 @staff_required(USERS_MANAGE)
 async def update_user(request: Request, staff_id: int) -> HTTPResponse:
     """Change a staff user's role, active state, department/village or password (admins only).

@@ -76,7 +76,9 @@ def bar_chart(
     """Horizontal bars with their labels and values (rankings: most-read domains, hot words)."""
     if not bars:
         return '<p class="muted">暂无数据</p>'
-    left, right, gap = 120, 56, 6
+    # Room for the longest label (CJK glyphs at font-size 12 are ~12.5 px wide).
+    left = min(260, 16 + round(12.5 * max(len(name) for name, _ in bars)))
+    right, gap = 56, 6
     high = max(v for _, v in bars) or 1
     inner_w = width - left - right
     height = len(bars) * (bar_height + gap) + gap

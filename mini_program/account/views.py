@@ -8,6 +8,7 @@ from sanic_ext import openapi
 
 from gateway.auth.resident import bearer_token, resident_required
 from gateway.errors import parse_body
+from gateway.openapi import json_body
 from mini_program.account import service
 from mini_program.account.schemas import LoginBody
 
@@ -16,7 +17,7 @@ bp = Blueprint("mp_account", url_prefix="/api/v1/mp")
 
 @bp.post("/login")
 @openapi.tag("mini-program")
-@openapi.body({"application/json": LoginBody})
+@json_body(LoginBody)
 async def login(request: Request) -> HTTPResponse:
     """Log in with a wx.login() code; answers a Bearer token and the resident."""
     body = parse_body(request, LoginBody)

@@ -19,6 +19,7 @@ from sanic_ext import openapi
 
 from gateway.config import get_settings
 from gateway.errors import parse_body, parse_query
+from gateway.openapi import json_body
 from mini_program.catalogue import cache, search, service, stats, text
 from mini_program.catalogue.schemas import DocumentQuery, PageQuery, SearchQuery
 
@@ -141,7 +142,7 @@ async def search_view(request: Request) -> HTTPResponse:
 
 @bp.post("/search")
 @openapi.tag("mini-program")
-@openapi.body({"application/json": SearchQuery})
+@json_body(SearchQuery)
 async def search_post(request: Request) -> HTTPResponse:
     """The same search with `{"q", "domain", "page"}` in a JSON body, for long queries."""
     return await _search(parse_body(request, SearchQuery))

@@ -6,7 +6,8 @@ import socket
 import subprocess
 
 from matrix.models import Account, InboxMessage
-from tests.conftest import GOVMATRIX, ROOT, TEST_ENV, _cli, assert_error
+from tests.conftest import GOVMATRIX, ROOT, TEST_ENV, assert_error
+from tests.conftest import run_cli as _cli
 from tests.matrix.matrix_helpers import peer_for, sign_in, unique_appid, unique_code
 
 SHOW_FIELDS = {"code", "appid", "callback_url", "token", "encoding_aes_key"}

@@ -7,7 +7,8 @@ import time
 from matrix.models import Account, FollowerDaily
 from matrix.service.common import today_local
 from matrix.service.health import snapshot_followers
-from tests.conftest import _cli, assert_error
+from tests.conftest import assert_error
+from tests.conftest import run_cli as _cli
 from tests.matrix.matrix_helpers import peer_for, sign_in, text_xml, unique_appid, unique_code
 
 

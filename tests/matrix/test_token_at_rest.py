@@ -10,7 +10,8 @@ from tortoise import connections
 
 from gateway import crypto
 from matrix.models import Account
-from tests.conftest import ROOT, TEST_ENV, _cli
+from tests.conftest import ROOT, TEST_ENV
+from tests.conftest import run_cli as _cli
 from tests.matrix.matrix_helpers import peer_for, sign_in, text_xml, unique_appid, unique_code
 
 SECRET = "test-secret-0123456789abcdef"
