@@ -41,3 +41,17 @@ async def console_sign_in(client: httpx.AsyncClient, username: str = "admin") ->
     )
     assert response.status_code == 303, response.text
     return token
+
+
+async def create_staff(
+    api: httpx.AsyncClient, admin: dict, *, role: str, prefix: str = "staff"
+) -> tuple[int, str]:
+    """Create a staff user through the admin API (password STRONG_PASSWORD); (id, username)."""
+    username = unique_username(prefix)
+    created = await api.post(
+        "/api/v1/admin/users",
+        headers=admin,
+        json={"username": username, "role": role, "password": STRONG_PASSWORD},
+    )
+    assert created.status_code == 201, created.text
+    return created.json()["staff"]["id"], username

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from tests.conftest import assert_error
-from tests.gateway.staff_helpers import DEMO_PASSWORD, STRONG_PASSWORD, sign_in, unique_username
+from tests.gateway.staff_helpers import (
+    DEMO_PASSWORD,
+    STRONG_PASSWORD,
+    create_staff,
+    sign_in,
+    unique_username,
+)
 
 
 async def test_admin_creates_an_editor_who_can_then_sign_in(api):
@@ -155,13 +161,7 @@ async def test_department_and_village_staff_need_a_real_unit(api):
 
 async def test_user_changes_are_audited_with_who_and_what(api):
     admin = await sign_in(api, "admin")
-    username = unique_username("rev")
-    created = await api.post(
-        "/api/v1/admin/users",
-        headers=admin,
-        json={"username": username, "role": "reviewer", "password": STRONG_PASSWORD},
-    )
-    staff_id = created.json()["staff"]["id"]
+    staff_id, username = await create_staff(api, admin, role="reviewer", prefix="rev")
     await api.patch(f"/api/v1/admin/users/{staff_id}", headers=admin, json={"role": "editor"})
 
     response = await api.get(
@@ -191,13 +191,7 @@ async def test_audit_log_is_paginated_newest_first(api):
 
 async def test_deactivating_a_user_ends_their_sessions_and_blocks_sign_in(api):
     admin = await sign_in(api, "admin")
-    username = unique_username("temp")
-    created = await api.post(
-        "/api/v1/admin/users",
-        headers=admin,
-        json={"username": username, "role": "editor", "password": STRONG_PASSWORD},
-    )
-    staff_id = created.json()["staff"]["id"]
+    staff_id, username = await create_staff(api, admin, role="editor", prefix="temp")
     theirs = await sign_in(api, username, STRONG_PASSWORD)
 
     response = await api.patch(
@@ -214,13 +208,7 @@ async def test_deactivating_a_user_ends_their_sessions_and_blocks_sign_in(api):
 
 async def test_resetting_a_password_replaces_the_old_one(api):
     admin = await sign_in(api, "admin")
-    username = unique_username("pw")
-    created = await api.post(
-        "/api/v1/admin/users",
-        headers=admin,
-        json={"username": username, "role": "reviewer", "password": STRONG_PASSWORD},
-    )
-    staff_id = created.json()["staff"]["id"]
+    staff_id, username = await create_staff(api, admin, role="reviewer", prefix="pw")
     old_session = await sign_in(api, username, STRONG_PASSWORD)
     response = await api.patch(
         f"/api/v1/admin/users/{staff_id}", headers=admin, json={"password": "Xinmima#2026!"}
