@@ -7,6 +7,7 @@ Environment:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -122,27 +123,32 @@ def sandbox_url() -> Iterator[str]:
         log.close()
 
 
+@contextlib.contextmanager
+def running_app(port: int, log_path: Path, *extra_args: str, **env: str) -> Iterator[str]:
+    """`govmatrix serve --single-process` on a port, with the suite's environment plus `env`;
+    yields its URL once /healthz answers and stops it afterwards."""
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [GOVMATRIX, "serve", "--port", str(port), "--single-process", *extra_args],
+            cwd=ROOT,
+            env={**os.environ, **TEST_ENV, "APP_PUBLIC_BASE_URL": url, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_http(url + "/healthz", proc=proc)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
 @pytest.fixture(scope="session")
 def server_url(prepared_database: str, sandbox_url: str) -> Iterator[str]:
     """The app itself, as `govmatrix serve` runs it, on its own port."""
-    port = SERVER_PORT
-    url = f"http://127.0.0.1:{port}"
-    log = open(RUN_DIR / f"server-{os.getpid()}.log", "w")
-    env = {**os.environ, **TEST_ENV, "APP_PUBLIC_BASE_URL": url}
-    proc = subprocess.Popen(
-        [GOVMATRIX, "serve", "--port", str(port), "--single-process"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_http(url + "/healthz", proc=proc)
+    with running_app(SERVER_PORT, RUN_DIR / f"server-{os.getpid()}.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -141,16 +141,17 @@ async def audit_request(
     )
 
 
-async def audit_staff_update(request: Request, staff: StaffUser, changes: dict[str, Any]) -> None:
-    """Audit an admin's change to a staff user (API and console alike); nothing if unchanged."""
-    if changes:
-        await audit_request(
-            request,
-            action="staff.update",
-            target_type="staff_user",
-            target_id=staff.id,
-            detail={"username": staff.username, "changes": changes},
-        )
+async def audit_staff(
+    request: Request, staff: StaffUser, *, action: str, detail: dict[str, Any]
+) -> None:
+    """Audit an admin's change to a staff user, the same from the API and the console."""
+    await audit_request(
+        request,
+        action=action,
+        target_type="staff_user",
+        target_id=staff.id,
+        detail={"username": staff.username, **detail},
+    )
 
 
 def set_session_cookie(response: HTTPResponse, token: str, ttl: int) -> None:

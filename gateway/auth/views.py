@@ -10,7 +10,7 @@ from gateway import audit
 from gateway.auth import service
 from gateway.auth.decorators import (
     audit_request,
-    audit_staff_update,
+    audit_staff,
     bearer_token,
     client_ip,
     load_staff,
@@ -99,13 +99,7 @@ async def create_user(request: Request) -> HTTPResponse:
     """Create a staff user (admins only); each invalid field is named in `fields`."""
     body = parse_body(request, StaffCreate)
     staff = await service.create_staff(**body.model_dump())
-    await audit_request(
-        request,
-        action="staff.create",
-        target_type="staff_user",
-        target_id=staff.id,
-        detail={"username": staff.username, "role": str(staff.role)},
-    )
+    await audit_staff(request, staff, action="staff.create", detail={"role": str(staff.role)})
     return json({"staff": service.staff_to_dict(staff)}, status=201)
 
 
@@ -130,7 +124,8 @@ async def update_user(request: Request, staff_id: int) -> HTTPResponse:
     staff, changes = await service.update_staff(
         staff_id=staff_id, actor_id=request.ctx.staff.id, **body.model_dump(exclude_unset=True)
     )
-    await audit_staff_update(request, staff, changes)
+    if changes:
+        await audit_staff(request, staff, action="staff.update", detail={"changes": changes})
     return json({"staff": service.staff_to_dict(staff)})
 
 

@@ -18,7 +18,7 @@ from gateway.auth import csrf, service
 from gateway.auth.csrf import form_of
 from gateway.auth.decorators import (
     audit_request,
-    audit_staff_update,
+    audit_staff,
     clear_session_cookie,
     client_ip,
     is_console,
@@ -270,13 +270,7 @@ async def users_create(request: Request) -> HTTPResponse:
         return await _users_page(
             request, status=exc.status, form=form, errors=exc.fields, error=exc.message
         )
-    await audit_request(
-        request,
-        action="staff.create",
-        target_type="staff_user",
-        target_id=staff.id,
-        detail={"username": staff.username, "role": str(staff.role)},
-    )
+    await audit_staff(request, staff, action="staff.create", detail={"role": str(staff.role)})
     return redirect(f"/console/users?created={quote(staff.username)}", status=303)
 
 
@@ -298,7 +292,8 @@ async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
                 request, "console/_user_row.html", user=target, row_error=message, status=200
             )
         return await _users_page(request, status=exc.status, error=message)
-    await audit_staff_update(request, staff, changes)
+    if changes:
+        await audit_staff(request, staff, action="staff.update", detail={"changes": changes})
     if request.headers.get("HX-Request"):
         return render(
             request,

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import GOVMATRIX, ROOT, RUN_DIR, TEST_ENV, assert_error, free_port, wait_http
+from tests.conftest import RUN_DIR, assert_error, free_port, running_app
 
 
 @dataclass
@@ -33,33 +33,21 @@ def own_redis_server(prepared_database: str, sandbox_url: str) -> Iterator[Stack
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{app_port}"
     log_path = Path(RUN_DIR / f"server-redis-down-{os.getpid()}.log")
-    log = open(log_path, "w")
-    env = {
-        **os.environ,
-        **TEST_ENV,
-        "APP_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "APP_PUBLIC_BASE_URL": url,
-    }
-    app = subprocess.Popen(
-        [GOVMATRIX, "serve", "--port", str(app_port), "--single-process", "--no-worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     try:
-        wait_http(url + "/healthz", proc=app)
-        yield Stack(url=url, redis=redis)
+        with running_app(
+            app_port, log_path, "--no-worker", APP_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0"
+        ) as url:
+            try:
+                yield Stack(url=url, redis=redis)
+            finally:
+                # A frozen Redis is thawed before the app stops, so its shutdown never waits.
+                if redis.poll() is None:
+                    redis.send_signal(signal.SIGCONT)
     finally:
         if redis.poll() is None:
-            redis.send_signal(signal.SIGCONT)
             redis.terminate()
             redis.wait(10)
-        app.terminate()
-        app.wait(10)
-        log.close()
     assert "Traceback" not in log_path.read_text("utf-8")
 
 
