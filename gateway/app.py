@@ -7,44 +7,15 @@ import importlib
 import json
 import logging
 from functools import partial
-from typing import Any
 
 from sanic import Sanic
 
-from gateway import db, errors, media
+from gateway import db, domains, errors, media
 from gateway import redis as gredis
 from gateway.config import Settings, get_settings
 from gateway.jobs import worker as jobs_worker
 
 log = logging.getLogger("govmatrix")
-
-# Tortoise apps: one per domain, each with its own committed migrations package.
-MODEL_APPS: dict[str, dict[str, Any]] = {
-    "gateway": {
-        "models": ["gateway.auth.models", "gateway.audit", "gateway.org"],
-        "migrations": "gateway.migrations",
-    },
-    "catalogue": {
-        "models": ["mini_program.catalogue.models"],
-        "migrations": "mini_program.catalogue.migrations",
-    },
-    "matrix": {"models": ["matrix.models"], "migrations": "matrix.migrations"},
-    "jobs": {"models": ["gateway.jobs.models"], "migrations": "gateway.jobs.migrations"},
-}
-
-# Blueprints to mount, as "module" (each exposes `bp`). Order matters only for the console menu.
-BLUEPRINTS: list[str] = [
-    "gateway.health",
-    "gateway.metrics",
-    "gateway.console.views",
-    "gateway.auth.views",
-    "mini_program.account.views",
-    "mini_program.catalogue.views",
-    "mini_program.catalogue.pages",
-    "matrix.callback",
-    "matrix.views",
-    "gateway.jobs.views",
-]
 
 
 def create_app(settings: Settings | None = None) -> Sanic:
@@ -71,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     errors.install(app)
     jobs_worker.attach(app)
 
-    for module_name in BLUEPRINTS:
+    for module_name in domains.blueprint_modules():
         module = importlib.import_module(module_name)
         app.blueprint(module.bp)
     media.mount(app, settings.media_dir)
@@ -79,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     @app.before_server_start
     async def _connect(app: Sanic) -> None:
         settings.media_dir.mkdir(parents=True, exist_ok=True)
-        await db.init(settings.database_url, MODEL_APPS)
+        await db.init(settings.database_url, domains.model_apps())
         app.ctx.redis = gredis.connect(settings.redis_url)
 
     @app.after_server_start

@@ -12,41 +12,20 @@ from typing import Any, TypeVar
 import click
 
 from gateway.config import get_settings
+from gateway.domains import command_modules, demo_seeders, model_apps
 
 T = TypeVar("T")
-
-# Domain modules that contribute commands: each exposes `commands: list[click.Command]`.
-DOMAIN_COMMANDS: list[str] = [
-    "matrix.sandbox.cli",
-    "matrix.wechat.cli",
-    "gateway.jobs_cli",
-    "gateway.auth.cli",
-    "matrix.cli",
-    "gateway.workdays_cli",
-    "mini_program.catalogue.cli",
-]
-
-# Demo-county loaders, run in this order by `seed-demo`: "module:function", each an idempotent
-# `async def seed(*, progress) -> str` returning a one-line summary.
-DEMO_SEEDERS: list[str] = [
-    "gateway.org:seed_demo",
-    "mini_program.catalogue.demo:seed",
-    "gateway.auth.demo:seed",
-    "mini_program.account.demo:seed",
-    "matrix.demo:seed",
-]
 
 
 def run_async(fn: Callable[[], Awaitable[T]], *, with_db: bool = True) -> T:
     """Run a coroutine function with the database and Redis connected, then close them."""
     from gateway import db
     from gateway import redis as gredis
-    from gateway.app import MODEL_APPS
 
     async def _main() -> T:
         settings = get_settings()
         if with_db:
-            await db.init(settings.database_url, MODEL_APPS)
+            await db.init(settings.database_url, model_apps())
         gredis.connect(settings.redis_url)
         try:
             return await fn()
@@ -134,14 +113,13 @@ def migrate(fake: bool) -> None:
     """Apply database migrations."""
     from tortoise.migrations.api import migrate as migrate_api
 
-    from gateway.app import MODEL_APPS
     from gateway.db import tortoise_config
 
     def progress(event: str, app_label: str, name: str) -> None:
         if event == "apply_done":
             click.echo(f"  applied {app_label}.{name}")
 
-    config = tortoise_config(get_settings().database_url, MODEL_APPS)
+    config = tortoise_config(get_settings().database_url, model_apps())
 
     async def _run() -> None:
         from tortoise import Tortoise
@@ -162,10 +140,9 @@ def makemigrations(labels: tuple[str, ...], name: str | None) -> None:
     """Write migrations for model changes (developers only)."""
     from tortoise.cli import cli as tcli
 
-    from gateway.app import MODEL_APPS
     from gateway.db import tortoise_config
 
-    config = tortoise_config(get_settings().database_url, MODEL_APPS)
+    config = tortoise_config(get_settings().database_url, model_apps())
     ctx: Any = type("Ctx", (), {})()
     ctx.config, ctx.config_file = None, None
 
@@ -178,7 +155,7 @@ def seed_demo() -> None:
     """Load the demo county (idempotent: a second run changes nothing)."""
 
     async def _run() -> None:
-        for spec in DEMO_SEEDERS:
+        for spec in demo_seeders():
             module_name, func_name = spec.split(":")
             seeder = getattr(importlib.import_module(module_name), func_name)
             summary = await seeder(progress=_progress_bar)
@@ -209,7 +186,7 @@ def _as_tortoise_config(config: dict[str, Any]) -> Any:
 
 
 def _load_domain_commands() -> None:
-    for module_name in DOMAIN_COMMANDS:
+    for module_name in command_modules():
         module = importlib.import_module(module_name)
         for command in module.commands:
             main.add_command(command)

@@ -156,9 +156,9 @@ async def db(prepared_database: str) -> AsyncIterator[None]:
     """Tortoise in the test process, on the same database the server uses."""
     from gateway import db as gdb
     from gateway import redis as gredis
-    from gateway.app import MODEL_APPS
+    from gateway.domains import model_apps
 
-    await gdb.init(prepared_database, MODEL_APPS)
+    await gdb.init(prepared_database, model_apps())
     gredis.connect(_redis_url)
     yield
     await gredis.close()

@@ -1,7 +1,8 @@
 """Which role may do what. Permission strings are "<area>.<verb>" (e.g. "inbox.reply").
 
-A role's grant may be an exact permission or "<area>.*" for every verb of an area; admins
-hold every permission, including ones domains introduce later.
+Each domain declares what its roles may do (`Domain.permissions` in its `domain.py`). A grant
+may be an exact permission or "<area>.*" for every verb of an area; admins hold every
+permission ("*"), including ones domains introduce later.
 """
 
 from __future__ import annotations
@@ -9,46 +10,25 @@ from __future__ import annotations
 from typing import Protocol
 
 from gateway.auth.models import Role
+from gateway.domains import granted_permissions
 
 USERS_MANAGE = "users.manage"
 AUDIT_READ = "audit.read"
 
-ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.ADMIN: frozenset({"*"}),
-    Role.EDITOR: frozenset(
-        {
-            "catalogue.*",
-            "push.read",
-            "push.write",
-            "inbox.read",
-            "inbox.reply",
-            "accounts.read",
-        }
-    ),
-    Role.REVIEWER: frozenset(
-        {
-            "push.read",
-            "push.review",
-            "accounts.read",
-            "inbox.read",
-        }
-    ),
-    # Limited to their own department's data: see department_scope().
-    Role.DEPARTMENT_STAFF: frozenset(
-        {
-            "inbox.read",
-            "inbox.reply",
-            "consultations.*",
-        }
-    ),
-    # Limited to their own village: see village_scope().
-    Role.VILLAGE_STAFF: frozenset(
-        {
-            "broadcast.download",
-            "broadcast.confirm",
-        }
-    ),
+# Reserved for the domains still to be built (push, broadcast, consultations); each moves its
+# grants into its own declaration when it arrives.
+_PENDING_GRANTS: dict[str, frozenset[str]] = {
+    Role.EDITOR: frozenset({"push.read", "push.write"}),
+    Role.REVIEWER: frozenset({"push.read", "push.review"}),
+    Role.DEPARTMENT_STAFF: frozenset({"consultations.*"}),
+    Role.VILLAGE_STAFF: frozenset({"broadcast.download", "broadcast.confirm"}),
 }
+
+
+def role_permissions(role: Role | str) -> frozenset[str]:
+    """Every grant of a role: what each domain declares for it (gateway.domains)."""
+    declared = granted_permissions().get(str(role), frozenset())
+    return declared | _PENDING_GRANTS.get(str(role), frozenset())
 
 
 class _Staff(Protocol):
@@ -59,7 +39,7 @@ class _Staff(Protocol):
 
 def role_grants(role: Role | str, permission: str) -> bool:
     try:
-        grants = ROLE_PERMISSIONS[Role(role)]
+        grants = role_permissions(Role(role))
     except ValueError:
         return False
     if "*" in grants or permission in grants:
@@ -78,8 +58,8 @@ def has_all(staff: _Staff, permissions: tuple[str, ...] | list[str]) -> bool:
 
 
 def permissions_of(role: Role | str) -> list[str]:
-    """The grants of a role as listed in ROLE_PERMISSIONS (for display and /me)."""
-    return sorted(ROLE_PERMISSIONS.get(Role(role), frozenset()))
+    """The grants of a role as the domains declare them (for display and /me)."""
+    return sorted(role_permissions(Role(role)))
 
 
 def department_scope(staff: _Staff) -> str | None:

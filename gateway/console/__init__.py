@@ -31,6 +31,7 @@ from markupsafe import Markup
 from sanic import Request
 from sanic.response import HTTPResponse, html
 
+from gateway import domains
 from gateway.auth import csrf
 from gateway.auth.permissions import has_permission
 from gateway.auth.service import role_label
@@ -39,10 +40,7 @@ from gateway.config import get_settings
 
 log = logging.getLogger("govmatrix.console")
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# Top-level packages whose `templates/` directories (at any depth up to three) hold pages.
-TEMPLATE_PACKAGES = ("gateway", "matrix", "push", "broadcast", "mini_program")
 
 Tile = dict[str, Any]
 TileFn = Callable[..., Awaitable[Tile | None]]
@@ -106,16 +104,8 @@ async def tiles_for(staff: Any) -> list[Tile]:
 
 
 def template_dirs() -> list[str]:
-    """gateway/console/templates first, then every other package's templates/ directory."""
-    own = Path(__file__).resolve().parent / "templates"
-    dirs = [own]
-    for package in TEMPLATE_PACKAGES:
-        base = PACKAGE_ROOT / package
-        for pattern in ("templates", "*/templates", "*/*/templates"):
-            for found in sorted(base.glob(pattern)):
-                if found.is_dir() and found.resolve() != own and "node_modules" not in found.parts:
-                    dirs.append(found)
-    return [str(d) for d in dirs]
+    """The directories of every domain's console templates, in domain order."""
+    return [str(d) for d in domains.template_dirs()]
 
 
 def _localtime(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:

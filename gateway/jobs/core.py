@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import importlib
-import importlib.util
 import json
 import logging
 import os
@@ -113,32 +112,14 @@ def current_job_id() -> int | None:
 
 
 def discover() -> list[str]:
-    """Import `<package>.jobs` for every package named in MODEL_APPS and BLUEPRINTS.
-
-    Cheap and explicit: only modules that exist are imported, and only once per process; an
-    error inside a jobs module is raised, not swallowed.
-    """
+    """Import every domain's declared job modules (once per process); errors are raised."""
     global _discovered
-    from gateway.app import BLUEPRINTS, MODEL_APPS
+    from gateway.domains import job_modules
 
-    modules = list(BLUEPRINTS)
-    for spec in MODEL_APPS.values():
-        modules.extend(spec.get("models", []))
-    packages: list[str] = []
-    for module in modules:
-        package = module.rsplit(".", 1)[0] if "." in module else module
-        if package not in packages:
-            packages.append(package)
     imported = []
-    for package in packages:
-        name = f"{package}.jobs"
-        try:
-            found = importlib.util.find_spec(name)
-        except ModuleNotFoundError:
-            found = None
-        if found is not None:
-            importlib.import_module(name)
-            imported.append(name)
+    for name in job_modules():
+        importlib.import_module(name)
+        imported.append(name)
     _discovered = True
     return imported
 

@@ -120,12 +120,12 @@ async def serve_worker(worker: Worker, *, with_connections: bool = True) -> None
     """Connect to the database and Redis, run the worker until stopped, disconnect."""
     from gateway import db
     from gateway import redis as gredis
-    from gateway.app import MODEL_APPS
     from gateway.config import get_settings
+    from gateway.domains import model_apps
 
     settings = get_settings()
     if with_connections:
-        await db.init(settings.database_url, MODEL_APPS)
+        await db.init(settings.database_url, model_apps())
         gredis.connect(settings.redis_url)
     try:
         worker.install_signal_handlers()

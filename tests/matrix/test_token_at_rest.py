@@ -90,7 +90,7 @@ MIGRATION_SCRIPT = r"""
 import asyncio, json, sys
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate
-from gateway.app import MODEL_APPS
+from gateway.domains import model_apps
 from gateway.db import tortoise_config
 
 
@@ -113,7 +113,7 @@ async def step(config, target, sql, values=()):
 
 
 async def main(url):
-    config = tortoise_config(url, MODEL_APPS)
+    config = tortoise_config(url, model_apps())
     await step(
         config,
         "matrix.0001_initial",

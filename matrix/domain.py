@@ -1,0 +1,19 @@
+"""The matrix: the 27 accounts, the WeChat client, callbacks, the inbox, health, the sandbox."""
+
+from gateway.domains import Domain
+
+DOMAIN = Domain(
+    name="matrix",
+    models=("matrix.models",),
+    migrations="matrix.migrations",
+    blueprints=("matrix.callback", "matrix.views"),
+    commands=("matrix.sandbox.cli", "matrix.wechat.cli", "matrix.cli"),
+    demo=("matrix.demo:seed",),
+    jobs=("matrix.jobs",),
+    templates=("matrix",),
+    permissions={
+        "editor": frozenset({"inbox.read", "inbox.reply", "accounts.read"}),
+        "reviewer": frozenset({"accounts.read", "inbox.read"}),
+        "department_staff": frozenset({"inbox.read", "inbox.reply"}),
+    },
+)
