@@ -29,6 +29,7 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m ops.import_cycles
 
 bench:
 	@ops/setup.sh test

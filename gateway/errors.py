@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as json_lib
 import logging
 from typing import Any, TypeVar
 
@@ -135,9 +136,7 @@ def parse_body(request: Request, schema: type[M]) -> M:
     if not raw:
         raise ApiError("请求体不能为空", code="empty_body")
     try:
-        import json as _json
-
-        data = _json.loads(raw)
+        data = json_lib.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError("请求体不是有效的 JSON", code="malformed_json") from exc
     except RecursionError as exc:

@@ -1,4 +1,8 @@
-"""`govmatrix worker`: run durable jobs (production runs one or more of these per host)."""
+"""`govmatrix worker`: run durable jobs (production runs one or more of these per host).
+
+Commands import what they use inside their function: `govmatrix` loads every command
+module at start, and each command should pay only for its own imports.
+"""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from gateway.org import Department
 from matrix.models import Account, FollowerDaily, Platform
 from matrix.service.common import local_date, now_utc
 from matrix.service.registry import sync_sandbox
+from matrix.wechat.service import ensure_sandbox
 
 SUB, SVC = Platform.WECHAT_SUBSCRIPTION, Platform.WECHAT_SERVICE
 
@@ -180,8 +181,6 @@ async def seed(*, progress: Any = None) -> str:
     # Registration failures are only logged by sync_sandbox (the server must not fail on
     # them); here a sandbox that is not running stops the command with an instruction.
     if settings.uses_sandbox:
-        from matrix.wechat.service import ensure_sandbox
-
         await ensure_sandbox()
     registered = 0
     for account in accounts:

@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import redis
 
 from ops import bench_callback
 from ops.bench_wrk import WRK, WrkResult, run_wrk, write_requests, write_script
@@ -171,8 +172,6 @@ def token_figure(stack: Stack, sandbox_url: str, processes: int = 10, calls: int
         return total
 
     # Forget every cached token, so the run starts from none (as after a cold start).
-    import redis
-
     client = redis.Redis.from_url(stack.env["APP_REDIS_URL"])
     client.flushdb()
     client.close()

@@ -46,10 +46,9 @@ def load_account(govmatrix: str, env: dict[str, str], code: str = DEMO_ACCOUNT) 
     done = subprocess.run(
         [govmatrix, "account", "show", code], env=env, capture_output=True, text=True, timeout=60
     )
-    if done.returncode == 0 and "{" in done.stdout:
-        data = json.loads(done.stdout[done.stdout.index("{") :])
-    else:
-        data = _demo_settings(code)
+    if done.returncode != 0 or "{" not in done.stdout:
+        raise RuntimeError(f"govmatrix account show {code} failed:\n{done.stdout}\n{done.stderr}")
+    data = json.loads(done.stdout[done.stdout.index("{") :])
     if not data.get("encoding_aes_key"):
         raise RuntimeError(f"account {code} is not in safe mode")
     return CallbackAccount(
@@ -59,17 +58,6 @@ def load_account(govmatrix: str, env: dict[str, str], code: str = DEMO_ACCOUNT) 
         encoding_aes_key=data["encoding_aes_key"],
         original_id=data.get("original_id") or f"gh_{hashlib.md5(code.encode()).hexdigest()[:12]}",
     )
-
-
-def _demo_settings(code: str) -> dict[str, str]:
-    # Before `govmatrix account show` exists: the demo county derives credentials from the code.
-    from matrix import demo
-
-    return {
-        "appid": demo.demo_appid(code),
-        "token": demo.demo_token(code),
-        "encoding_aes_key": demo.demo_aes_key(code),
-    }
 
 
 def build_requests(account: CallbackAccount, count: int) -> list[str]:

@@ -11,11 +11,12 @@ import asyncio
 import json
 import time
 
+from gateway.cli import run_async
+from matrix import demo
+from matrix.wechat import service
+
 
 async def _calls(count: int, start_at: float) -> dict[str, int]:
-    from matrix import demo
-    from matrix.wechat import service
-
     appid, secret = demo.demo_appid(demo.ACCOUNTS[0][0]), demo.demo_secret(demo.ACCOUNTS[0][0])
     # Line up with the other processes so the first calls really race.
     await asyncio.sleep(max(0.0, start_at - time.time()))
@@ -32,8 +33,6 @@ async def _calls(count: int, start_at: float) -> dict[str, int]:
 
 
 def main() -> None:
-    from gateway.cli import run_async
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--start-at", type=float, default=0.0)

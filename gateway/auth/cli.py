@@ -1,4 +1,8 @@
-"""`govmatrix user ...`: manage staff users from the shell (first admin, password resets)."""
+"""`govmatrix user ...`: manage staff users from the shell (first admin, password resets).
+
+Commands import what they use inside their function: `govmatrix` loads every command
+module at start, and each command should pay only for its own imports.
+"""
 
 from __future__ import annotations
 

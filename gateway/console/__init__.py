@@ -32,7 +32,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, html
 
 from gateway import domains
-from gateway.auth import csrf
+from gateway.auth import csrf, decorators
 from gateway.auth.permissions import has_permission
 from gateway.auth.service import role_label
 from gateway.clock import SHANGHAI
@@ -191,6 +191,13 @@ def render(
     page = Page(plain.body, status=status, headers=plain.headers, content_type=plain.content_type)
     csrf.set_csrf_cookie(request, page)
     return page
+
+
+def _refusal_page(request: Request, message: str) -> HTTPResponse:
+    return render(request, "console/forbidden.html", message=message, status=403)
+
+
+decorators.set_refusal_page(_refusal_page)
 
 
 def render_fragment(template_name: str, **context: Any) -> str:

@@ -25,6 +25,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from gateway.db import current_dialect
+from gateway.domains import job_modules
 from gateway.jobs.models import Job, JobState
 
 log = logging.getLogger("govmatrix.jobs")
@@ -114,8 +115,6 @@ def current_job_id() -> int | None:
 def discover() -> list[str]:
     """Import every domain's declared job modules (once per process); errors are raised."""
     global _discovered
-    from gateway.domains import job_modules
-
     imported = []
     for name in job_modules():
         importlib.import_module(name)

@@ -14,6 +14,16 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, redirect
 from sanic.response import json as json_response
 
+from matrix.sandbox import (
+    api_auth,
+    api_content,
+    api_message,
+    api_wxa,
+    control,
+    events,
+    followers,
+    page,
+)
 from matrix.sandbox.core import WxError
 from matrix.sandbox.store import Store
 
@@ -23,8 +33,6 @@ log = logging.getLogger("govmatrix.sandbox")
 def create_app(
     state_dir: Path, *, event_delay: float = 3.0, name: str = "govmatrix-sandbox"
 ) -> Sanic:
-    from matrix.sandbox import api_auth, api_content, api_message, api_wxa, control, followers, page
-
     app = Sanic(name, dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
     app.config.REQUEST_MAX_SIZE = 12 * 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -83,9 +91,7 @@ def create_app(
 
     @app.after_server_start
     async def _resume(app: Sanic) -> None:
-        from matrix.sandbox import events
-
-        events.resume_pending(app)
+        resume_pending(app)
 
     @app.before_server_stop
     async def _stop(app: Sanic) -> None:
@@ -98,3 +104,16 @@ def create_app(
         app.ctx.store.close()
 
     return app
+
+
+def resume_pending(sanic_app: Sanic) -> None:
+    """After a restart, finish the publishes and group sends that were still under way."""
+    store: Store = sanic_app.ctx.store
+    for job in store.kv_list("publish"):
+        if job["publish_status"] == 1:
+            events.spawn(sanic_app, api_content.finish_publish_later(sanic_app, job["publish_id"]))
+    for job in store.kv_list("mass"):
+        if not job.get("finished"):
+            events.spawn(
+                sanic_app, api_message.finish_mass_later(sanic_app, job["appid"], job["msg_id"])
+            )

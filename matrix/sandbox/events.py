@@ -150,16 +150,3 @@ def spawn(sanic_app: Sanic, coro: Coroutine[Any, Any, Any]) -> None:
     task = asyncio.get_running_loop().create_task(coro)
     sanic_app.ctx.tasks.add(task)
     task.add_done_callback(sanic_app.ctx.tasks.discard)
-
-
-def resume_pending(sanic_app: Sanic) -> None:
-    """After a restart, finish the publishes and group sends that were still under way."""
-    from matrix.sandbox import api_content, api_message
-
-    store: Store = sanic_app.ctx.store
-    for job in store.kv_list("publish"):
-        if job["publish_status"] == 1:
-            spawn(sanic_app, api_content.finish_publish_later(sanic_app, job["publish_id"]))
-    for job in store.kv_list("mass"):
-        if not job.get("finished"):
-            spawn(sanic_app, api_message.finish_mass_later(sanic_app, job["appid"], job["msg_id"]))

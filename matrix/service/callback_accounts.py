@@ -27,7 +27,7 @@ from wechatpy.crypto import PrpCrypto
 
 from gateway.redis import get_redis
 from matrix.models import CALLBACK_PLATFORMS, Account, Platform
-from matrix.service.registry import aes_key_of, token_of
+from matrix.service.credentials import aes_key_of, token_of
 
 log = logging.getLogger("govmatrix.matrix.callback")
 

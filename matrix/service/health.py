@@ -12,6 +12,7 @@ from matrix.models import CALLBACK_PLATFORMS, WECHAT_PLATFORMS, Account, Followe
 from matrix.service.common import local_date, today_local
 from matrix.service.inbox import REPLY_LIMIT_WORKDAYS, unanswered_counts
 from matrix.service.registry import account_to_dict, department_names
+from matrix.wechat import service as wechat
 
 log = logging.getLogger("govmatrix.matrix.health")
 
@@ -29,8 +30,6 @@ def _worse(a: str, b: str) -> str:
 
 async def token_states(accounts: list[Account]) -> dict[str, dict[str, Any]]:
     """The shared access token's state per appid, as the WeChat client keeps it in Redis."""
-    from matrix.wechat import service as wechat
-
     out: dict[str, dict[str, Any]] = {}
     for account in accounts:
         if account.appid and Platform(account.platform) in WECHAT_PLATFORMS:

@@ -15,7 +15,9 @@ from gateway.org import Department
 from gateway.workdays import add_workdays, workdays_between
 from matrix.models import INBOX_STATUS_LABELS, Account, Follower, InboxMessage, InboxStatus
 from matrix.service.common import Actor, iso, local_date, now_utc, today_local, write_audit
-from matrix.service.registry import secret_of
+from matrix.service.credentials import secret_of
+from matrix.wechat import service as wechat
+from matrix.wechat.errors import WeChatError
 
 log = logging.getLogger("govmatrix.matrix.inbox")
 
@@ -144,9 +146,6 @@ async def reply_message(*, message_id: int, text: str, actor: Actor) -> dict[str
     Outside the 48-hour window (our own record, or WeChat's 45015) the reply stays as a draft
     and a 409 explains why.
     """
-    from matrix.wechat import service as wechat
-    from matrix.wechat.errors import WeChatError
-
     row = await get_message(message_id=message_id, actor=actor)
     if row.status == InboxStatus.REPLIED:
         raise Conflict("该留言已回复", code="already_replied")

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import logging
-import secrets
-import string
-from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -31,7 +26,18 @@ from matrix.schemas import (
     AccountCreate,
     AccountUpdate,
 )
+from matrix.service.callback_accounts import accounts_changed
 from matrix.service.common import Actor, iso, write_audit
+from matrix.service.credentials import (
+    Credentials,
+    aes_key_of,
+    encrypt_token,
+    generate_aes_key,
+    generate_token,
+    secret_of,
+    token_of,
+)
+from matrix.wechat import service as wechat
 
 log = logging.getLogger("govmatrix.matrix")
 
@@ -43,59 +49,8 @@ SANDBOX_KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """What the WeChat client needs for one account; never logged, never returned by the API."""
-
-    appid: str
-    secret: str
-
-    def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
-        return f"Credentials(appid={self.appid!r}, secret='***')"
-
-
-def generate_token() -> str:
-    """A callback Token: 32 random letters and digits (WeChat allows 3–32)."""
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(32))
-
-
-def generate_aes_key() -> str:
-    """A 43-character EncodingAESKey (base64 of 32 random bytes without the padding)."""
-    return base64.b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
-
-
 def callback_url(code: str) -> str:
     return f"{get_settings().public_base_url.rstrip('/')}/wechat/callback/{code}"
-
-
-@lru_cache(maxsize=1024)
-def _decrypt_cached(ciphertext: str, key: str) -> str:
-    # Keyed by the encryption key too, so a changed APP_ENCRYPTION_KEY never serves stale text.
-    return crypto.decrypt(ciphertext)
-
-
-def decrypt_field(ciphertext: str | None) -> str | None:
-    """Decrypt a stored secret (callbacks do this on every message, hence the cache)."""
-    if not ciphertext:
-        return None
-    return _decrypt_cached(ciphertext, get_settings().encryption_key)
-
-
-def aes_key_of(account: Account) -> str | None:
-    return decrypt_field(account.aes_key_encrypted)
-
-
-def secret_of(account: Account) -> str | None:
-    return decrypt_field(account.secret_encrypted)
-
-
-def token_of(account: Account) -> str | None:
-    return decrypt_field(account.callback_token_encrypted)
-
-
-def encrypt_token(token: str | None) -> str | None:
-    return crypto.encrypt(token) if token else None
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -342,17 +297,11 @@ async def update_account(*, code: str, data: AccountUpdate, actor: Actor) -> Acc
             )
     except IntegrityError as exc:
         raise Conflict("AppID 已存在", code="account_exists") from exc
-    await _callback_settings_changed()
+    # Callback endpoints keep decrypted snapshots per process; tell every process to reload.
+    await accounts_changed()
     if {"appid", "name", "token", "encoding_aes_key", "safe_mode"} & set(changed):
         await sync_sandbox(account)
     return account
-
-
-async def _callback_settings_changed() -> None:
-    # Callback endpoints keep decrypted snapshots per process; tell every process to reload.
-    from matrix.service.callback_accounts import accounts_changed  # it imports this module
-
-    await accounts_changed()
 
 
 async def rotate_secret(*, code: str, secret: str, actor: Actor) -> Account:
@@ -397,8 +346,6 @@ async def sync_sandbox(account: Account) -> bool:
     secret = secret_of(account)
     if platform not in WECHAT_PLATFORMS or not account.appid or not secret:
         return False
-    from matrix.wechat import service as wechat
-
     takes_callbacks = platform in CALLBACK_PLATFORMS
     try:
         return await wechat.register_sandbox_app(

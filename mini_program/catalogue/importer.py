@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from openpyxl import load_workbook
 from tortoise.transactions import in_transaction
 
 from gateway.audit import record
@@ -203,8 +204,6 @@ def _read_sheet(ws: Any, problems: list[Problem]) -> SheetRows | None:
 
 def read_workbook(path: str | Path) -> tuple[list[SheetRows], list[Problem]]:
     """Read every domain table of an .xlsx file; raises CatalogueFileError if unreadable."""
-    from openpyxl import load_workbook
-
     path = Path(path)
     if not path.is_file():
         raise CatalogueFileError(f"找不到文件：{path}", fields={"file": "文件不存在"})
