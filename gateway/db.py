@@ -24,10 +24,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def is_postgres(url: str) -> bool:
-    return url.startswith(("postgres://", "postgresql://", "asyncpg://"))
-
-
 def tortoise_config(url: str, model_apps: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Build tortoise's config: one tortoise app per domain, each with its own migrations.
 

@@ -36,10 +36,6 @@ _COMMON = {
 }
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
 async def hash_password_async(password: str) -> str:
     """Hash off the event loop (argon2 releases the GIL while it works)."""
     async with _slots:

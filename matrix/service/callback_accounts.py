@@ -140,8 +140,3 @@ async def accounts_changed() -> None:
         await get_redis().set(VERSION_KEY, secrets.token_hex(8))
     except Exception as exc:  # the change is saved; other processes catch up after MAX_AGE
         log.warning("could not publish the account version: %s", type(exc).__name__)
-
-
-def forget_all() -> None:
-    """Drop this process's snapshots (tests and the CLI call this after direct changes)."""
-    _cache.clear()

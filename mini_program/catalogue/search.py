@@ -4,7 +4,7 @@ PostgreSQL, both over the same jieba-segmented text in `catalogue_search`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 from tortoise import connections
 
@@ -119,19 +119,6 @@ async def _doc_domains(doc_ids: list[int]) -> dict[int, list[int]]:
 
 def _ph(n: int) -> str:
     return f"${n}" if current_dialect() == "postgres" else "?"
-
-
-async def remove(kind: str, ref_ids: Iterable[int]) -> None:
-    for ref_id in ref_ids:
-        await SearchEntry.filter(kind=kind, ref_id=ref_id).delete()
-
-
-async def rebuild() -> int:
-    """Rebuild the whole index (after a bulk load)."""
-    # tortoise types flat values_list as tuples; with flat=True they are the ids themselves.
-    item_ids = cast(list[int], await CatalogueItem.all().values_list("id", flat=True))
-    doc_ids = cast(list[int], await PolicyDocument.all().values_list("id", flat=True))
-    return await index_items(item_ids) + await index_documents(doc_ids)
 
 
 def _fts_match(groups: list[tuple[str, ...]], joiner: str) -> str:

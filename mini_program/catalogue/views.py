@@ -30,7 +30,6 @@ bp = Blueprint("catalogue", url_prefix="/api/v1/mp")
 DOMAINS_TTL = 2.0  # ranking refresh: a burst of views shows within seconds
 DETAIL_TTL = 300.0
 FLUSH_EVERY = 1.0
-PERSIST_EVERY = 60.0
 
 
 def _encode(data: Any) -> bytes:
@@ -163,29 +162,16 @@ async def _search(q: SearchQuery) -> HTTPResponse:
 
 
 async def _flush_loop() -> None:
-    last_persist = 0.0
-    loop = asyncio.get_running_loop()
+    # Counts go to Redis every second; the periodic job catalogue.flush_views persists them.
     while True:
         await asyncio.sleep(FLUSH_EVERY)
         try:
             await stats.flush_buffer()
-            # Until gateway.jobs runs catalogue.flush_views, the server persists counts itself.
-            if not _jobs_available() and loop.time() - last_persist >= PERSIST_EVERY:
-                last_persist = loop.time()
-                await stats.flush_view_counts()
         except RedisError as exc:
             # Counts stay buffered in memory until Redis answers again; one line, no traceback.
             log.warning("flushing catalogue view counts: Redis unavailable (%s)", exc)
         except Exception:
             log.exception("flushing catalogue view counts failed")
-
-
-def _jobs_available() -> bool:
-    try:
-        import gateway.jobs  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @bp.before_server_start
