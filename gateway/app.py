@@ -10,8 +10,7 @@ from functools import partial
 
 from sanic import Sanic
 
-from gateway import db, domains, errors, media
-from gateway import redis as gredis
+from gateway import connections, domains, errors, media
 from gateway.config import Settings, get_settings
 from gateway.jobs import worker as jobs_worker
 
@@ -50,8 +49,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     @app.before_server_start
     async def _connect(app: Sanic) -> None:
         settings.media_dir.mkdir(parents=True, exist_ok=True)
-        await db.init(settings.database_url, domains.model_apps())
-        app.ctx.redis = gredis.connect(settings.redis_url)
+        await connections.connect(database_url=settings.database_url, redis_url=settings.redis_url)
 
     @app.after_server_start
     async def _freeze_startup_objects(app: Sanic) -> None:
@@ -63,7 +61,6 @@ def create_app(settings: Settings | None = None) -> Sanic:
 
     @app.after_server_stop
     async def _disconnect(app: Sanic) -> None:
-        await gredis.close()
-        await db.close()
+        await connections.disconnect()
 
     return app

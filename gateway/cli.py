@@ -23,20 +23,13 @@ T = TypeVar("T")
 
 def run_async(fn: Callable[[], Awaitable[T]], *, with_db: bool = True) -> T:
     """Run a coroutine function with the database and Redis connected, then close them."""
-    from gateway import db
-    from gateway import redis as gredis
+    from gateway.connections import connected
 
     async def _main() -> T:
         settings = get_settings()
-        if with_db:
-            await db.init(settings.database_url, model_apps())
-        gredis.connect(settings.redis_url)
-        try:
+        database_url = settings.database_url if with_db else None
+        async with connected(database_url=database_url, redis_url=settings.redis_url):
             return await fn()
-        finally:
-            await gredis.close()
-            if with_db:
-                await db.close()
 
     return asyncio.run(_main())
 

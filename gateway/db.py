@@ -45,6 +45,17 @@ def current_dialect() -> str:
     return "postgres" if "asyncpg" in name or "psycopg" in name else "sqlite"
 
 
+def placeholders(count: int, *, start: int = 1, dialect: str | None = None) -> str:
+    """Query parameter marks for plain SQL: `$1, $2` on PostgreSQL, `?, ?` on SQLite.
+
+    `start` numbers PostgreSQL's marks after parameters already in the statement; `dialect`
+    defaults to the open connection's (pass it to build statements before connecting).
+    """
+    if (dialect or current_dialect()) == "postgres":
+        return ", ".join(f"${n}" for n in range(start, start + count))
+    return ", ".join("?" for _ in range(count))
+
+
 async def init(url: str, model_apps: dict[str, dict[str, Any]]) -> None:
     # Sanic runs listeners and requests in different tasks: use the global context fallback.
     await Tortoise.init(config=tortoise_config(url, model_apps), _enable_global_fallback=True)

@@ -154,15 +154,10 @@ def server_url(prepared_database: str, sandbox_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def db(prepared_database: str) -> AsyncIterator[None]:
     """Tortoise in the test process, on the same database the server uses."""
-    from gateway import db as gdb
-    from gateway import redis as gredis
-    from gateway.domains import model_apps
+    from gateway.connections import connected
 
-    await gdb.init(prepared_database, model_apps())
-    gredis.connect(_redis_url)
-    yield
-    await gredis.close()
-    await gdb.close()
+    async with connected(database_url=prepared_database, redis_url=_redis_url):
+        yield
 
 
 @pytest.fixture(autouse=True)

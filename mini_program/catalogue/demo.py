@@ -9,7 +9,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from gateway.config import get_settings
-from gateway.db import current_dialect
+from gateway.db import placeholders
 from mini_program.catalogue import attachments, cache, search, text
 from mini_program.catalogue.data.documents import DOCUMENTS
 from mini_program.catalogue.data.domains import DOMAINS
@@ -196,10 +196,10 @@ async def seed(*, progress: Any = None) -> str:
         }
         missing = sorted(want - have)
         if missing:
-            ph = "($1, $2)" if current_dialect() == "postgres" else "(?, ?)"
+            marks = placeholders(2)
             for pair in missing:
                 await conn.execute_query(
-                    f"INSERT INTO catalogue_document_item (document_id, item_id) VALUES {ph}",
+                    f"INSERT INTO catalogue_document_item (document_id, item_id) VALUES ({marks})",
                     list(pair),
                 )
             changed_docs.update(d for d, _ in missing)

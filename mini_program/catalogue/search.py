@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise import connections
 
-from gateway.db import current_dialect
+from gateway.db import current_dialect, placeholders
 from mini_program.catalogue import text
 from mini_program.catalogue.models import (
     CatalogueItem,
@@ -104,21 +104,16 @@ async def index_documents(document_ids: Iterable[int]) -> int:
 
 async def _doc_domains(doc_ids: list[int]) -> dict[int, list[int]]:
     conn = connections.get("default")
-    placeholders = ",".join(_ph(i + 1) for i in range(len(doc_ids)))
     rows = await conn.execute_query_dict(
         "SELECT l.document_id AS doc_id, i.domain_id AS domain_id "
         "FROM catalogue_document_item l JOIN catalogue_item i ON i.id = l.item_id "
-        f"WHERE l.document_id IN ({placeholders})",
+        f"WHERE l.document_id IN ({placeholders(len(doc_ids))})",
         doc_ids,
     )
     out: dict[int, list[int]] = {}
     for r in rows:
         out.setdefault(r["doc_id"], []).append(r["domain_id"])
     return out
-
-
-def _ph(n: int) -> str:
-    return f"${n}" if current_dialect() == "postgres" else "?"
 
 
 def _fts_match(groups: list[tuple[str, ...]], joiner: str) -> str:
