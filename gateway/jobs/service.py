@@ -13,6 +13,7 @@ from gateway.jobs.models import Job, JobState
 
 SUCCEEDED_RETENTION = timedelta(days=14)
 DEAD_RETENTION = timedelta(days=90)
+PAGE_SIZE = 50
 
 
 async def list_jobs(
@@ -27,6 +28,20 @@ async def list_jobs(
     total = await query.count()
     rows = await query.order_by("-id").offset(offset).limit(limit)
     return rows, total
+
+
+async def listing(*, state: str | None, kind: str | None, page: int) -> dict[str, Any]:
+    """One page of jobs as the API and the console show it, with the counts per state."""
+    rows, total = await list_jobs(
+        state=state, kind=kind, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return {
+        "items": [row.to_dict() for row in rows],
+        "total": total,
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "counts": await count_by_state(),
+    }
 
 
 async def count_by_state() -> dict[str, int]:

@@ -1,6 +1,6 @@
 """Catalogue services: domains, items, policy documents, the normative-document query.
 
-Views cache what these return (see views.py); services themselves always read the database.
+Views cache what these return (see api.py); services themselves always read the database.
 """
 
 from __future__ import annotations
