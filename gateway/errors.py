@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from redis import exceptions as redis_errors
-from sanic import Request, Sanic
+from sanic import DefaultSanic, Request
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
@@ -188,7 +188,7 @@ async def _route_ids_in_range(request: Request) -> None:
             raise NotFound()
 
 
-def install(app: Sanic) -> None:
+def install(app: DefaultSanic) -> None:
     """Route every exception through the one error shape."""
 
     app.register_middleware(_route_ids_in_range, "request")

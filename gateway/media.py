@@ -12,7 +12,7 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from sanic import Request, Sanic
+from sanic import DefaultSanic, Request
 from sanic.exceptions import NotFound
 from sanic.handlers.directory import DirectoryHandler
 from sanic.response import HTTPResponse
@@ -48,7 +48,7 @@ def content_disposition(name: str, content_type: str) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def mount(app: Sanic, media_dir: Path) -> None:
+def mount(app: DefaultSanic, media_dir: Path) -> None:
     """Create media_dir if needed and serve it at /media."""
     media_dir.mkdir(parents=True, exist_ok=True)
     root = media_dir.resolve()

@@ -64,7 +64,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -81,7 +81,7 @@ class Stack:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
-        self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
         # Run under py-spy: stop the server it runs (not py-spy), so Sanic stops its workers
         # and py-spy writes the profile when its target exits.
         self.profiled: set[str] = set()
@@ -92,7 +92,7 @@ class Stack:
         self.procs.append((name, proc))
         wait_http(health_url, proc)
 
-    def cli(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [GOVMATRIX, *args],
             cwd=ROOT,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
@@ -25,7 +27,7 @@ from gateway.openapi import json_body
 bp = Blueprint("staff_api", url_prefix="/api/v1/admin")
 
 
-def _page(items: list, total: int, page: int, per_page: int) -> dict:
+def _page(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sanic import Blueprint, Request, Sanic
+from sanic import Blueprint, DefaultSanic, Request
 from sanic.response import BaseHTTPResponse, HTTPResponse
 from sanic_ext import openapi
 
@@ -37,7 +37,7 @@ async def _security_headers(request: Request, response: BaseHTTPResponse) -> Non
 class _ConsoleBlueprint(Blueprint):
     # Blueprint middleware only sees the blueprint's own routes; the security headers must
     # cover every room's console pages, so they are installed on the app at registration.
-    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+    def register(self, app: DefaultSanic, options: dict[str, Any]) -> None:
         super().register(app, options)
         app.register_middleware(_security_headers, "response")
 

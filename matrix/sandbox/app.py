@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import httpx
-from sanic import Request, Sanic
+from sanic import DefaultSanic, Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, redirect
 from sanic.response import json as json_response
@@ -32,7 +32,7 @@ log = logging.getLogger("govmatrix.sandbox")
 
 def create_app(
     state_dir: Path, *, event_delay: float = 3.0, name: str = "govmatrix-sandbox"
-) -> Sanic:
+) -> DefaultSanic:
     app = Sanic(name, dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
     app.config.REQUEST_MAX_SIZE = 12 * 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -85,28 +85,28 @@ def create_app(
         return json_response({"error": {"code": "sandbox_error", "message": str(exc)}}, status)
 
     @app.before_server_start
-    async def _open(app: Sanic) -> None:
+    async def _open(app: DefaultSanic) -> None:
         # Callbacks go to the product, which may be slow; WeChat itself waits 5 seconds.
         app.ctx.http = httpx.AsyncClient(timeout=5.0)
 
     @app.after_server_start
-    async def _resume(app: Sanic) -> None:
+    async def _resume(app: DefaultSanic) -> None:
         resume_pending(app)
 
     @app.before_server_stop
-    async def _stop(app: Sanic) -> None:
+    async def _stop(app: DefaultSanic) -> None:
         for task in list(app.ctx.tasks):
             task.cancel()
 
     @app.after_server_stop
-    async def _close(app: Sanic) -> None:
+    async def _close(app: DefaultSanic) -> None:
         await app.ctx.http.aclose()
         app.ctx.store.close()
 
     return app
 
 
-def resume_pending(sanic_app: Sanic) -> None:
+def resume_pending(sanic_app: DefaultSanic) -> None:
     """After a restart, finish the publishes and group sends that were still under way."""
     store: Store = sanic_app.ctx.store
     for job in store.kv_list("publish"):

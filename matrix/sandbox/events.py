@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 import httpx
-from sanic import Sanic
+from sanic import DefaultSanic
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import to_text
 
@@ -94,7 +94,7 @@ def decode_reply(app: dict[str, Any], url: str, response: httpx.Response) -> str
 
 
 async def deliver(
-    sanic_app: Sanic,
+    sanic_app: DefaultSanic,
     app: dict[str, Any],
     fields: dict[str, Any],
     *,
@@ -145,7 +145,7 @@ async def deliver(
     return outcome
 
 
-def spawn(sanic_app: Sanic, coro: Coroutine[Any, Any, Any]) -> None:
+def spawn(sanic_app: DefaultSanic, coro: Coroutine[Any, Any, Any]) -> None:
     """Run background work (event deliveries) and keep a reference until it finishes."""
     task = asyncio.get_running_loop().create_task(coro)
     sanic_app.ctx.tasks.add(task)

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from redis.exceptions import RedisError
-from sanic import Blueprint, Request, Sanic
+from sanic import Blueprint, DefaultSanic, Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
@@ -175,18 +175,18 @@ async def _flush_loop() -> None:
 
 
 @bp.before_server_start
-async def _load_dictionary(app: Sanic) -> None:
+async def _load_dictionary(app: DefaultSanic) -> None:
     # jieba's dictionary loads once per process, before the first request.
     await asyncio.get_running_loop().run_in_executor(None, text.load)
 
 
 @bp.after_server_start
-async def _start_flusher(app: Sanic) -> None:
+async def _start_flusher(app: DefaultSanic) -> None:
     app.ctx.catalogue_flusher = asyncio.create_task(_flush_loop())
 
 
 @bp.before_server_stop
-async def _stop_flusher(app: Sanic) -> None:
+async def _stop_flusher(app: DefaultSanic) -> None:
     task = getattr(app.ctx, "catalogue_flusher", None)
     if task is not None:
         task.cancel()

@@ -59,7 +59,9 @@ def _zone_rows(zones: list[tuple[str, str, str, str, str, str, str]]) -> list[li
     ]
 
 
-def _school_table(title: str, zones: list, level: str) -> Content:
+def _school_table(
+    title: str, zones: list[tuple[str, str, str, str, str, str, str]], level: str
+) -> Content:
     return Content(
         title=title,
         subtitle="蒙城县教育局　2026年6月",

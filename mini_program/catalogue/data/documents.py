@@ -7,12 +7,14 @@ and an optional interpretation.
 Normative documents get an opening and a closing paragraph composed in demo.py.
 """
 
+from typing import Any
+
 GOV = "蒙城县人民政府"
 GOV_OFFICE = "蒙城县人民政府办公室"
 
 D = dict  # short alias: keeps the list below readable
 
-DOCUMENTS: list[dict] = [
+DOCUMENTS: list[dict[str, Any]] = [
     # --- 社会救助 / 最低生活保障 ---------------------------------------------------------
     D(
         code="shjz-2026-dibao",
