@@ -23,7 +23,8 @@ async def _check(probe: Callable[[], Awaitable[object]]) -> str:
         await asyncio.wait_for(probe(), CHECK_TIMEOUT)
     except TimeoutError:
         return "error: TimeoutError"
-    except Exception as exc:  # any failure means unhealthy; report it rather than raise
+    # Any failure means unhealthy; report it rather than raise.
+    except Exception as exc:  # noqa: BLE001
         return f"error: {type(exc).__name__}"
     return "ok"
 

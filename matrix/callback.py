@@ -164,7 +164,8 @@ def _decrypt(
     try:
         # wechatpy's PrpCrypto, built once per account snapshot.
         plain = account.prp.decrypt(encrypted, account.appid)
-    except Exception:  # bad base64, truncated blocks, bad padding, another app's id
+    # Bad base64, truncated blocks, bad padding, another app's id: each raises its own kind.
+    except Exception:  # noqa: BLE001
         raise _reject(400, "decrypt_failed", "消息解密失败") from None
     return plain.encode("utf-8") if isinstance(plain, str) else bytes(plain)
 

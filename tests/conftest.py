@@ -187,7 +187,8 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     assert isinstance(body["error"]["fields"], dict)
     if code is not None:
         assert body["error"]["code"] == code, body

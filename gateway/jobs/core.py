@@ -288,7 +288,8 @@ async def execute(
         # The worker is shutting down hard: hand the job back for someone else to run.
         await _release(mine, job_row.attempts)
         raise
-    except Exception as exc:
+    # Whatever a handler raises is its job's failure: recorded, then retried or parked dead.
+    except Exception as exc:  # noqa: BLE001
         error = _describe(exc)
         log.warning(
             "job %s %s attempt %s failed: %s",

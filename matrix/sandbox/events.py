@@ -88,7 +88,8 @@ def decode_reply(app: dict[str, Any], url: str, response: httpx.Response) -> str
                     root.findtext("Nonce") or "",
                 )
             )
-        except Exception as exc:  # a wrongly signed reply is shown, not raised
+        # A reply that cannot be decrypted (for whatever reason) is shown, not raised.
+        except Exception as exc:  # noqa: BLE001
             return f"<!-- reply could not be decrypted: {type(exc).__name__} -->"
     return text
 

@@ -6,6 +6,7 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from tortoise.transactions import in_transaction
 
 from matrix.models import CALLBACK_PLATFORMS, WECHAT_PLATFORMS, Account, FollowerDaily, Platform
@@ -35,7 +36,7 @@ async def token_states(accounts: list[Account]) -> dict[str, dict[str, Any]]:
         if account.appid and Platform(account.platform) in WECHAT_PLATFORMS:
             try:
                 out[account.appid] = await wechat.token_state(appid=account.appid)
-            except Exception as exc:  # Redis trouble shows as unknown, never breaks the page
+            except RedisError as exc:  # shown as unknown, never breaks the page
                 log.warning("token state of %s unavailable: %s", account.code, type(exc).__name__)
                 out[account.appid] = {"state": "unknown", "expires_in": 0}
     return out

@@ -82,7 +82,8 @@ def _xlsx(content: Content, published: date) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = content.title[:31]
-    stamp = datetime(published.year, published.month, published.day)
+    # openpyxl writes document properties from naive datetimes, which it takes as UTC.
+    stamp = datetime(published.year, published.month, published.day)  # noqa: DTZ001
     wb.properties.title = content.title
     wb.properties.creator = content.subtitle.split("　")[0]
     wb.properties.created = wb.properties.modified = stamp

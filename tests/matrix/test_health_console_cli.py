@@ -30,12 +30,14 @@ async def test_health_flags_stale_accounts_and_overdue_messages(api, db):
     assert any("不合格" in p for p in rows["mctj"]["health"]["problems"])
     assert rows["mcfb"]["health"]["level"] == "ok"
     overdue = rows["mcsjzy"]["health"]
-    assert overdue["overdue_messages"] >= 1 and overdue["level"] != "ok"
+    assert overdue["overdue_messages"] >= 1
+    assert overdue["level"] != "ok"
     assert any("3 个工作日" in p for p in overdue["problems"])
     assert rows["mcmp"]["health"]["publication"] == "n/a"
     assert len(rows["mcfb"]["follower_trend"]) >= 30
     assert body["summary"]["accounts"] == len(rows)
-    assert body["summary"]["failing"] >= 1 and body["summary"]["warning"] >= 1
+    assert body["summary"]["failing"] >= 1
+    assert body["summary"]["warning"] >= 1
     assert rows["mcfb"]["token_state"]["state"] in ("none", "valid")
 
 
@@ -63,7 +65,9 @@ async def test_console_matrix_page_shows_health_and_charts(api, db):
     headers = await sign_in(api, "editor")
     page = await api.get("/console/matrix", headers=headers)
     assert page.status_code == 200
-    assert "蒙城发布" in page.text and "不合格" in page.text and "<svg" in page.text
+    assert "蒙城发布" in page.text
+    assert "不合格" in page.text
+    assert "<svg" in page.text
     detail = await api.get("/console/matrix/accounts/mcjy", headers=headers)
     assert detail.status_code == 200
     assert "/wechat/callback/mcjy" in detail.text
@@ -96,7 +100,8 @@ async def test_console_add_form_shows_field_errors_then_creates(api, db):
     }
     bad = await api.post("/console/matrix/accounts", data=form, headers=headers)
     assert bad.status_code == 422
-    assert "wx 加 16 位十六进制" in bad.text and "43 位" in bad.text
+    assert "wx 加 16 位十六进制" in bad.text
+    assert "43 位" in bad.text
     assert "s3cret-value-123" not in bad.text  # the secret is not echoed back
     form.update(appid=unique_appid(), encoding_aes_key="")
     good = await api.post("/console/matrix/accounts", data=form, headers=headers)
@@ -115,7 +120,9 @@ async def test_console_inbox_lists_messages_with_masked_followers(api, sandbox, 
     headers = await sign_in(api, "admin")
     page = await api.get("/console/inbox", params={"account": "mcga"}, headers=headers)
     assert page.status_code == 200
-    assert "户籍迁移咨询" in page.text and fan not in page.text and fan[:4] in page.text
+    assert "户籍迁移咨询" in page.text
+    assert fan not in page.text
+    assert fan[:4] in page.text
     assert_error(await api.get("/api/v1/admin/accounts/health"), 401)
 
 
@@ -127,7 +134,8 @@ def test_account_show_prints_what_wechat_needs():
     assert data["callback_url"].endswith("/wechat/callback/mcjy")
     assert len(data["encoding_aes_key"]) == 43
     listing = _cli("account", "list")
-    assert listing.returncode == 0 and "蒙城教育" in listing.stdout
+    assert listing.returncode == 0
+    assert "蒙城教育" in listing.stdout
     missing = _cli("account", "show", "nosuch")
     assert missing.returncode == 1
 

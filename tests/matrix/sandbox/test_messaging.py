@@ -62,7 +62,8 @@ async def test_group_send_is_idempotent_by_clientmsgid(
 
         event = (await eventually(finished))[0]
         assert event["MsgID"] == sent["msg_id"]
-        assert event["Status"] == "sendsuccess" and event["SentCount"] == "1"
+        assert event["Status"] == "sendsuccess"
+        assert event["SentCount"] == "1"
     outbox = (
         await sandbox.get("/sandbox/outbox", params={"appid": app.appid, "kind": "mass"})
     ).json()
@@ -113,7 +114,8 @@ async def test_customer_service_reply_only_within_48_hours_of_the_follower_writi
         )
         assert wrote.json()["delivered"] is True
         message = receiver.decrypted(app)[0]
-        assert message["MsgType"] == "text" and message["Content"] == "请问低保怎么申请？"
+        assert message["MsgType"] == "text"
+        assert message["Content"] == "请问低保怎么申请？"
         assert message["FromUserName"] == "oWriter000001"
     await service.send_custom_text(**app.creds, openid="oWriter000001", content="请到乡镇民政办")
     await sandbox.post("/sandbox/clock", json={"appid": app.appid, "advance_seconds": 49 * 3600})

@@ -40,20 +40,24 @@ def _assert_is(name: str, data: bytes) -> None:
     ext = name.rsplit(".", 1)[-1]
     if ext == "xlsx":
         sheet = openpyxl.load_workbook(io.BytesIO(data)).active
-        assert sheet is not None and sheet["A1"].value == title
+        assert sheet is not None
+        assert sheet["A1"].value == title
         assert sheet.max_row > 5
     elif ext == "docx":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             assert archive.testzip() is None
             xml = archive.read("word/document.xml").decode()
             assert "[Content_Types].xml" in archive.namelist()
-        assert title in xml and "<w:p>" in xml
+        assert title in xml
+        assert "<w:p>" in xml
     elif ext == "pdf":
-        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+        assert data.startswith(b"%PDF-")
+        assert data.rstrip().endswith(b"%%EOF")
         assert b"/Type /Page" in data
     elif ext == "jpg":
         image = Image.open(io.BytesIO(data))
-        assert image.format == "JPEG" and image.size[0] >= 800
+        assert image.format == "JPEG"
+        assert image.size[0] >= 800
     else:
         raise AssertionError(f"unexpected attachment type {name}")
 
@@ -95,7 +99,8 @@ async def test_a_large_attachment_can_be_fetched_in_ranges(api, db) -> None:
     pdf = next(a for a in await _listed(api) if a["name"].endswith(".pdf"))
     head = await api.get(pdf["url"], headers={"Range": "bytes=0-7"})
     assert head.status_code == 206
-    assert head.content == b"%PDF-1.4"[: len(head.content)] and len(head.content) == 8
+    assert head.content == b"%PDF-1.4"[: len(head.content)]
+    assert len(head.content) == 8
 
 
 async def test_the_files_live_under_media_dir_and_a_second_seed_rewrites_nothing(db) -> None:
@@ -147,7 +152,8 @@ async def _raw_get(base_url: str, target: str) -> tuple[int, bytes]:
 async def test_path_traversal_never_leaves_media_dir(server_url: str, target: str) -> None:
     status, body = await _raw_get(server_url, target)
     assert status in (400, 404), (target, status)
-    assert b"[project]" not in body and b"root:" not in body
+    assert b"[project]" not in body
+    assert b"root:" not in body
     if body:
         error = json.loads(body)["error"]
         assert set(error) >= {"code", "message", "fields"}
