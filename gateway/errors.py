@@ -130,8 +130,27 @@ def _translate(kind: str, fallback: str) -> str:
     return _TYPE_MESSAGES.get(kind, fallback)
 
 
-def parse_body(request: Request, schema: type[M]) -> M:
-    """Validate a JSON body against a schema; bad JSON or fields raise the one error shape."""
+def validate(
+    schema: type[M], data: Any, *, context: dict[str, Any] | None = None, message: str | None = None
+) -> M:
+    """Validate data against a schema; failures raise Invalid naming each field."""
+    try:
+        return schema.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise Invalid(message, fields=fields_from_validation(exc)) from exc
+
+
+def revalidate(value: M, *, context: dict[str, Any], message: str | None = None) -> M:
+    """Validate a model again with what only the service knows (the stored row's state)."""
+    return validate(
+        type(value), value.model_dump(exclude_unset=True), context=context, message=message
+    )
+
+
+def parse_body(request: Request, schema: type[M], *, context: dict[str, Any] | None = None) -> M:
+    """Validate a JSON body against a schema; bad JSON or fields raise the one error shape.
+
+    `context` reaches the schema's validators (e.g. the stored account's platform)."""
     raw = request.body
     if not raw:
         raise ApiError("请求体不能为空", code="empty_body")
@@ -144,19 +163,13 @@ def parse_body(request: Request, schema: type[M]) -> M:
         raise ApiError("请求体嵌套层数过多", code="malformed_json") from exc
     if not isinstance(data, dict):
         raise Invalid("请求体应为 JSON 对象", code="malformed_json")
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        raise Invalid(fields=fields_from_validation(exc)) from exc
+    return validate(schema, data, context=context)
 
 
 def parse_query(request: Request, schema: type[M]) -> M:
     """Validate query-string arguments (first value of each) against a schema."""
     data = {k: v[0] for k, v in request.args.items() if v}
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        raise Invalid("查询参数有误", fields=fields_from_validation(exc)) from exc
+    return validate(schema, data, message="查询参数有误")
 
 
 _SANIC_CODES = {

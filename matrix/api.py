@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json as json_lib
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
 from gateway.auth import department_scope, staff_required
 from gateway.auth.decorators import client_ip
-from gateway.errors import Invalid, fields_from_validation, parse_body, parse_query
+from gateway.errors import parse_body, parse_query
 from gateway.openapi import json_body
 from matrix.schemas import AccountCreate, AccountUpdate, AssignBody, InboxQuery, ReplyBody
 from matrix.schemas import RotateSecret as RotateSecretBody
@@ -22,19 +21,6 @@ from matrix.service.health import matrix_health, summarise
 
 bp = Blueprint("matrix_api", url_prefix="/api/v1/admin")
 M = TypeVar("M", bound=BaseModel)
-
-
-def parse_body_in_context(request: Request, schema: type[M], context: dict[str, Any]) -> M:
-    """parse_body, with a validation context (e.g. the stored account's platform)."""
-    parse_body(request, _AnyObject)  # the same errors for empty or malformed JSON
-    try:
-        return schema.model_validate(json_lib.loads(request.body), context=context)
-    except ValidationError as exc:
-        raise Invalid(fields=fields_from_validation(exc)) from exc
-
-
-class _AnyObject(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
 
 def actor_of(request: Request) -> Actor:
@@ -115,7 +101,7 @@ async def get_account(request: Request, code: str) -> HTTPResponse:
 @staff_required("accounts.manage")
 async def create_account(request: Request) -> HTTPResponse:
     """Register an account; the Token and EncodingAESKey are generated when not given."""
-    body = parse_body(request, AccountCreate)
+    body = parse_body(request, AccountCreate, context=await registry.validation_context())
     account = await registry.create_account(data=body, actor=actor_of(request))
     return json({"account": await _account_view(account.code)}, status=201)
 
@@ -127,7 +113,8 @@ async def create_account(request: Request) -> HTTPResponse:
 async def update_account(request: Request, code: str) -> HTTPResponse:
     """Change an account's settings; each invalid field is named in `fields`."""
     current = await registry.get_account(code=code)
-    body = parse_body_in_context(request, AccountUpdate, {"platform": current.platform})
+    context = await registry.validation_context(platform=current.platform)
+    body = parse_body(request, AccountUpdate, context=context)
     account = await registry.update_account(code=code, data=body, actor=actor_of(request))
     return json({"account": await _account_view(account.code)})
 

@@ -144,7 +144,7 @@ async def create_account_submit(request: Request) -> HTTPResponse:
     data = {k: v for k, v in form.items() if v and k != "safe_mode"}
     data["safe_mode"] = bool(form["safe_mode"])
     try:
-        body = AccountCreate.model_validate(data)
+        body = AccountCreate.model_validate(data, context=await registry.validation_context())
         account = await registry.create_account(data=body, actor=actor_of(request))
     except ValidationError as exc:
         return await _account_form(
@@ -206,7 +206,8 @@ async def update_account_submit(request: Request, code: str) -> HTTPResponse:
     data["safe_mode"] = bool(form["safe_mode"])
     try:
         current = await registry.get_account(code=code)
-        body = AccountUpdate.model_validate(data, context={"platform": current.platform})
+        context = await registry.validation_context(platform=current.platform)
+        body = AccountUpdate.model_validate(data, context=context)
         await registry.update_account(code=code, data=body, actor=actor_of(request))
     except (ValidationError, ApiError) as exc:
         if isinstance(exc, ApiError) and exc.status == 404:

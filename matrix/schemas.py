@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
+from gateway.config import get_settings
 from matrix.models import WECHAT_PLATFORMS, InboxStatus, Platform
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -18,6 +27,20 @@ APPID_MESSAGE = "微信 AppID 应为 wx 加 16 位十六进制字符（共 18 �
 AES_KEY_MESSAGE = "EncodingAESKey 应为 43 位，由字母、数字、+ 和 / 组成"
 TOKEN_MESSAGE = "Token 应为 3–32 位字母或数字"
 SECRET_MESSAGE = "AppSecret 应为至少 8 位、不含空格的字符（在微信公众平台重置后复制）"
+DEMO_SECRET_PREFIX = "demo-"
+
+
+def _secret(value: str) -> str:
+    # WeChat's own AppSecrets are 32 characters; the demo county's start with "demo-".
+    if len(value) < 8 or any(ch.isspace() for ch in value):
+        raise ValueError(SECRET_MESSAGE)
+    if get_settings().is_production and value.startswith(DEMO_SECRET_PREFIX):
+        raise ValueError("生产环境不能使用演示用的 AppSecret")
+    return value
+
+
+# An AppSecret as typed in (account creation and rotation alike).
+Secret = Annotated[str, Field(max_length=128), AfterValidator(_secret)]
 
 
 def _strip(value: object) -> object:
@@ -49,17 +72,25 @@ class AutoReply(BaseModel):
         return value
 
 
+def _platform(info: ValidationInfo) -> str | None:
+    # From the body (create: `platform` is declared before the fields that depend on it) or
+    # from the stored account (update: the validation context), so a field that the platform
+    # makes wrong is reported together with every other bad field.
+    platform = info.data.get("platform") or (info.context or {}).get("platform")
+    return str(platform) if platform else None
+
+
 class _AccountFields(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("appid", check_fields=False)
     @classmethod
     def _appid(cls, value: str | None, info: ValidationInfo) -> str | None:
-        # The platform comes from the body (create) or from the stored account (update, via
-        # the validation context), so a wrong appid is reported with every other bad field.
-        platform = info.data.get("platform") or (info.context or {}).get("platform")
-        if value and platform in WECHAT_PLATFORMS and not WECHAT_APPID_RE.match(value):
-            raise ValueError(APPID_MESSAGE)
+        if _platform(info) in WECHAT_PLATFORMS:
+            if not value:
+                raise ValueError("微信账号必须填写 AppID")
+            if not WECHAT_APPID_RE.match(value):
+                raise ValueError(APPID_MESSAGE)
         return value or None
 
     @field_validator("encoding_aes_key", check_fields=False)
@@ -85,30 +116,43 @@ class _AccountFields(BaseModel):
 
     @field_validator("department_code", check_fields=False)
     @classmethod
-    def _department(cls, value: str | None) -> str | None:
+    def _department(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # The county's department codes come with the validation context (the registry's
+        # validation_context); the registry validates again with them before saving.
+        known = (info.context or {}).get("departments")
+        if value and known is not None and value not in known:
+            raise ValueError("没有这个部门")
+        platform = _platform(info)
+        if not value and platform and platform != Platform.WECHAT_MINIPROGRAM:
+            raise ValueError("请选择所属部门")
         return value or None
 
 
 class AccountCreate(_AccountFields):
     code: str = Field(min_length=2, max_length=32)
-    department_code: str | None = None
     platform: Platform
     name: str = Field(min_length=1, max_length=64)
-    appid: str | None = Field(None, max_length=32)
+    # Checked even when absent: the platform decides whether they are required.
+    department_code: str | None = Field(None, validate_default=True)
+    appid: str | None = Field(None, max_length=32, validate_default=True)
     original_id: str | None = None
-    secret: str | None = Field(None, max_length=128)
+    secret: Secret | None = Field(None, validate_default=True)
     encoding_aes_key: str | None = None
     token: str | None = None
     safe_mode: bool = True
     auto_reply: AutoReply | None = None
 
+    @field_validator("secret", mode="before")
+    @classmethod
+    def _blank_secret(cls, value: object) -> object:
+        return value or None
+
     @field_validator("secret")
     @classmethod
-    def _secret(cls, value: str | None) -> str | None:
-        # Same rule as rotating a secret (WeChat's own are 32 characters).
-        if value and (len(value) < 8 or any(ch.isspace() for ch in value)):
-            raise ValueError(SECRET_MESSAGE)
-        return value or None
+    def _secret_required(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value and _platform(info) in WECHAT_PLATFORMS:
+            raise ValueError("微信账号必须填写 AppSecret")
+        return value
 
     @field_validator("code")
     @classmethod
@@ -119,6 +163,7 @@ class AccountCreate(_AccountFields):
 
 
 class AccountUpdate(_AccountFields):
+    # Fields left out are not changed; a given field is checked against the stored platform.
     department_code: str | None = None
     name: str | None = Field(None, min_length=1, max_length=64)
     appid: str | None = Field(None, max_length=32)
@@ -129,10 +174,17 @@ class AccountUpdate(_AccountFields):
     is_active: bool | None = None
     auto_reply: AutoReply | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _name_kept(cls, value: str | None) -> str | None:
+        if value is None:
+            raise ValueError("必填")
+        return value
+
 
 class RotateSecret(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    secret: str = Field(min_length=8, max_length=128)
+    secret: Secret
 
 
 class InboxQuery(BaseModel):

@@ -99,8 +99,8 @@ async def list_users(request: Request) -> HTTPResponse:
 @staff_required(USERS_MANAGE)
 async def create_user(request: Request) -> HTTPResponse:
     """Create a staff user (admins only); each invalid field is named in `fields`."""
-    body = parse_body(request, StaffCreate)
-    staff = await service.create_staff(**body.model_dump())
+    body = parse_body(request, StaffCreate, context=await service.validation_context())
+    staff = await service.create_staff(data=body)
     await audit_staff(request, staff, action="staff.create", detail={"role": str(staff.role)})
     return json({"staff": service.staff_to_dict(staff)}, status=201)
 
@@ -124,7 +124,7 @@ async def update_user(request: Request, staff_id: int) -> HTTPResponse:
     """
     body = parse_body(request, StaffPatch)
     staff, changes = await service.update_staff(
-        staff_id=staff_id, actor_id=request.ctx.staff.id, **body.model_dump(exclude_unset=True)
+        staff_id=staff_id, actor_id=request.ctx.staff.id, data=body
     )
     if changes:
         await audit_staff(request, staff, action="staff.update", detail={"changes": changes})

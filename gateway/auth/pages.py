@@ -24,10 +24,11 @@ from gateway.auth.decorators import (
 )
 from gateway.auth.models import ROLE_LABELS, Role, StaffUser
 from gateway.auth.permissions import AUDIT_READ, USERS_MANAGE, has_permission
+from gateway.auth.schemas import StaffCreate, StaffPatch
 from gateway.auth.sessions import revoke_session
 from gateway.clock import now
 from gateway.console import register_nav, register_tile, render
-from gateway.errors import ApiError
+from gateway.errors import ApiError, validate
 from gateway.org import Department, Village
 
 bp = Blueprint("staff_console")
@@ -210,16 +211,11 @@ async def users_create(request: Request) -> HTTPResponse:
         key: (f.get(key) or "").strip()
         for key in ("username", "display_name", "role", "department_code", "village_code")
     }
-    password = f.get("password") or ""
+    values = {**form, "password": f.get("password") or ""}
     try:
-        staff = await service.create_staff(
-            username=form["username"],
-            role=form["role"],
-            password=password,
-            display_name=form["display_name"],
-            department_code=form["department_code"],
-            village_code=form["village_code"],
-        )
+        context = await service.validation_context()
+        data = validate(StaffCreate, values, context=context, message="工作人员信息有误")
+        staff = await service.create_staff(data=data)
     except ApiError as exc:
         return await _users_page(
             request, status=exc.status, form=form, errors=exc.fields, error=exc.message
@@ -236,7 +232,7 @@ async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
     active = form_of(request).get("active") == "1"
     try:
         staff, changes = await service.update_staff(
-            staff_id=staff_id, actor_id=request.ctx.staff.id, is_active=active
+            staff_id=staff_id, actor_id=request.ctx.staff.id, data=StaffPatch(is_active=active)
         )
     except ApiError as exc:
         message = next(iter(exc.fields.values()), exc.message)

@@ -1,8 +1,66 @@
-"""Request shapes of the staff API."""
+"""Request shapes of the staff API, and the rules for staff users' fields (one home for each).
+
+The API, the console form, the `govmatrix user` commands and the service all validate through
+these models. A rule that depends on another field of the same body reads it from
+`info.data` (the field it depends on is declared first); one that depends on the stored user
+(the username a new password must not equal, or the role a department change applies to)
+reads the validation context the service passes.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+import re
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+)
+
+from gateway.auth.models import ROLE_LABELS, Role
+from gateway.auth.passwords import password_problem
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+USERNAME_MESSAGE = "用户名应为 3–32 位小写字母、数字、下划线、点或连字符，以字母开头"
+DISPLAY_NAME_MAX = 64
+
+
+def parse_role(value: object) -> object:
+    """A role value, or a ValueError listing the roles in Chinese."""
+    if isinstance(value, Role):
+        return value
+    try:
+        return Role(str(value))
+    except ValueError:
+        choices = "、".join(f"{r.value}（{ROLE_LABELS[r]}）" for r in Role)
+        raise ValueError(f"角色无效，可选：{choices}") from None
+
+
+def department_problem(role: object, department_code: str | None) -> str | None:
+    """Department staff belong to a department."""
+    if role == Role.DEPARTMENT_STAFF and not department_code:
+        return "部门工作人员必须选择所属部门"
+    return None
+
+
+def village_problem(role: object, village_code: str | None) -> str | None:
+    """Village staff belong to a village."""
+    if role == Role.VILLAGE_STAFF and not village_code:
+        return "村级工作人员必须选择所属村"
+    return None
+
+
+def _unit_code(value: str | None, info: ValidationInfo, kind: str, missing: str) -> str | None:
+    # The county's department and village codes come with the validation context
+    # (gateway.auth.service.validation_context); the service validates with them.
+    code = (value or "").strip() or None
+    known = (info.context or {}).get(kind)
+    if code and known is not None and code not in known:
+        raise ValueError(missing)
+    return code
 
 
 class SessionCreate(BaseModel):
@@ -16,22 +74,108 @@ class StaffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(max_length=64, description="登录用户名，小写字母开头")
-    role: str = Field(description="admin | editor | reviewer | department_staff | village_staff")
+    role: Role = Field(description="admin | editor | reviewer | department_staff | village_staff")
     password: str = Field(max_length=1024, description="初始密码，至少 10 位，含三类字符")
-    display_name: str = Field("", max_length=64, description="显示名，如 县教育局工作人员")
-    department_code: str | None = Field(None, max_length=32, description="所属部门代码")
-    village_code: str | None = Field(None, max_length=32, description="所属村代码")
+    display_name: str = Field("", max_length=DISPLAY_NAME_MAX, description="显示名")
+    # Checked even when absent: the role decides whether they are required.
+    department_code: str | None = Field(
+        None, max_length=32, validate_default=True, description="所属部门代码"
+    )
+    village_code: str | None = Field(
+        None, max_length=32, validate_default=True, description="所属村代码"
+    )
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not USERNAME_RE.match(value):
+            raise ValueError(USERNAME_MESSAGE)
+        return value
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, value: object) -> object:
+        return parse_role(value)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str, info: ValidationInfo) -> str:
+        problem = password_problem(value, username=info.data.get("username") or "")
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("department_code")
+    @classmethod
+    def _department(cls, value: str | None, info: ValidationInfo) -> str | None:
+        code = _unit_code(value, info, "departments", "没有这个部门")
+        problem = department_problem(info.data.get("role"), code)
+        if problem:
+            raise ValueError(problem)
+        return code
+
+    @field_validator("village_code")
+    @classmethod
+    def _village(cls, value: str | None, info: ValidationInfo) -> str | None:
+        code = _unit_code(value, info, "villages", "没有这个村")
+        problem = village_problem(info.data.get("role"), code)
+        if problem:
+            raise ValueError(problem)
+        return code
 
 
 class StaffPatch(BaseModel):
+    """Fields left out are not changed; "" clears a department or village."""
+
     model_config = ConfigDict(extra="forbid")
 
-    role: str | None = None
+    role: Role | None = Field(default=None, description="新角色")
     is_active: StrictBool | None = None
-    password: str | None = Field(None, max_length=1024, description="重置为新密码")
-    display_name: str | None = Field(None, max_length=64)
-    department_code: str | None = Field(None, max_length=32, description="空字符串表示清除")
-    village_code: str | None = Field(None, max_length=32, description="空字符串表示清除")
+    password: str | None = Field(default=None, max_length=1024, description="重置为新密码")
+    display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX)
+    department_code: str | None = Field(default=None, max_length=32, description="空字符串表示清除")
+    village_code: str | None = Field(default=None, max_length=32, description="空字符串表示清除")
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, value: object) -> object:
+        return None if value is None else parse_role(value)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # The username is the stored user's (validation context).
+        username = str((info.context or {}).get("username") or "")
+        problem = password_problem(value, username=username) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, value: str | None) -> str | None:
+        return value.strip() if value is not None else None
+
+    @field_validator("department_code")
+    @classmethod
+    def _department(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # None: not changed; "" (after stripping): cleared.
+        if value is None:
+            return None
+        return _unit_code(value, info, "departments", "没有这个部门") or ""
+
+    @field_validator("village_code")
+    @classmethod
+    def _village(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        return _unit_code(value, info, "villages", "没有这个村") or ""
 
 
 class StaffListQuery(BaseModel):
