@@ -326,18 +326,19 @@ async def import_catalogue(
                 ).values_list("id", flat=True)
                 touched.extend(cast(list[int], created))
         await search.index_items(touched)
-        await record(
-            actor_id=None,
-            actor_name=actor_name,
-            action="catalogue.import",
-            target_type="catalogue",
-            detail={
-                "file": Path(path).name,
-                "created": report.created,
-                "updated": report.updated,
-                "problems": len(report.problems),
-            },
-        )
+        if report.created or report.updated:  # an import that changed nothing is no action
+            await record(
+                actor_id=None,
+                actor_name=actor_name,
+                action="catalogue.import",
+                target_type="catalogue",
+                detail={
+                    "file": Path(path).name,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "problems": len(report.problems),
+                },
+            )
     if touched:
         await cache.invalidate()
     return report

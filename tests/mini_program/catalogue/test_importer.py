@@ -12,10 +12,10 @@ import pytest
 from openpyxl import Workbook
 
 from mini_program.catalogue import service
-from mini_program.catalogue.data.sample_workbook import write_domain_sheet
 from mini_program.catalogue.importer import CatalogueFileError, import_catalogue
 from mini_program.catalogue.models import CatalogueItem, Domain
 from tests.conftest import GOVMATRIX, ROOT, TEST_ENV, run_cli
+from tests.mini_program.catalogue.workbooks import write_domain_sheet
 
 BASIS = "《全民健身条例》"
 ROWS = [
