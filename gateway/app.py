@@ -10,7 +10,7 @@ from functools import partial
 
 from sanic import DefaultSanic, Sanic
 
-from gateway import connections, domains, errors, media
+from gateway import connections, domains, errors, media, openapi
 from gateway.config import Settings, get_settings
 from gateway.jobs import worker as jobs_worker
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> DefaultSanic:
     )
     app.ctx.settings = settings
     errors.install(app)
+    openapi.install(app)
     jobs_worker.attach(app)
 
     for module_name in domains.blueprint_modules():

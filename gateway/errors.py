@@ -6,7 +6,7 @@ import json as json_lib
 import logging
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from redis import exceptions as redis_errors
 from sanic import DefaultSanic, Request
 from sanic.exceptions import SanicException
@@ -63,6 +63,26 @@ class Invalid(ApiError):
 
 class RateLimited(ApiError):
     status, code, message = 429, "rate_limited", "操作太频繁，请稍后再试"
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code, a message for people, the fields at fault."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(description="snake_case, stable: clients branch on it")
+    message: str = Field(description="中文说明，可直接展示给用户")
+    fields: dict[str, str] = Field(description="出错的字段 → 问题")
+    errcode: int | None = Field(None, description="WeChat's errcode, when WeChat refused")
+    retry_after: int | None = Field(None, description="seconds until a locked sign-in may retry")
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of every answer with status 400 or more."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
 
 
 class OperatorError(Exception):

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
+from pydantic import Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
+from sanic_ext import openapi
 from tortoise import connections
 
+from gateway.openapi import ResponseModel, returns
 from gateway.redis import get_redis
 
 bp = Blueprint("health")
+
+
+class Health(ResponseModel):
+    status: Literal["ok", "degraded"]
+    checks: dict[str, str] = Field(description='each dependency: "ok" or "error: <kind>"')
+
 
 # A load balancer's probe gives up after a few seconds: a dependency that hangs (a stopped
 # Redis, a locked database) must show as degraded well before that, not as a timeout.
@@ -30,6 +40,9 @@ async def _check(probe: Callable[[], Awaitable[object]]) -> str:
 
 
 @bp.get("/healthz")
+@openapi.tag("health")
+@returns(Health, description="数据库和 Redis 都正常")
+@returns(Health, status=503, description="有依赖不正常")
 async def healthz(request: Request) -> HTTPResponse:
     """Whether the database and Redis answer: 200 when both do, 503 otherwise."""
     checks = {

@@ -128,6 +128,7 @@ async def _remove_single_process_dir(app: DefaultSanic) -> None:
 
 @bp.get("/metrics")
 @openapi.tag("ops")
+@openapi.response(200, {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "Prometheus 文本格式")
 async def metrics(request: Request) -> HTTPResponse:
     """Prometheus metrics of all worker processes (text exposition format)."""
     registry = CollectorRegistry()

@@ -12,8 +12,19 @@ from sanic_ext import openapi
 from gateway.auth import department_scope, staff_required
 from gateway.auth.decorators import client_ip
 from gateway.errors import parse_body, parse_query
-from gateway.openapi import json_body
-from matrix.schemas import AccountCreate, AccountUpdate, AssignBody, InboxQuery, ReplyBody
+from gateway.openapi import json_body, query, returns
+from matrix.schemas import (
+    AccountAnswer,
+    AccountCreate,
+    AccountList,
+    AccountUpdate,
+    AssignBody,
+    InboxPage,
+    InboxQuery,
+    MatrixHealth,
+    MessageAnswer,
+    ReplyBody,
+)
 from matrix.schemas import RotateSecret as RotateSecretBody
 from matrix.service import inbox, registry
 from matrix.service.common import Actor
@@ -50,6 +61,8 @@ async def _account_view(code: str) -> dict[str, Any]:
 
 @bp.get("/accounts")
 @openapi.tag("matrix")
+@query(AccountListQuery)
+@returns(AccountList)
 @staff_required("accounts.read")
 async def list_accounts(request: Request) -> HTTPResponse:
     """Every account: department, platform, appid, followers, last publication, token, health."""
@@ -62,6 +75,7 @@ async def list_accounts(request: Request) -> HTTPResponse:
 
 @bp.get("/accounts/health")
 @openapi.tag("matrix")
+@returns(MatrixHealth)
 @staff_required("accounts.read")
 async def accounts_health(request: Request) -> HTTPResponse:
     """Health of the matrix: per account level and reasons, plus a county summary."""
@@ -89,6 +103,7 @@ async def accounts_health(request: Request) -> HTTPResponse:
 
 @bp.get("/accounts/<code:str>")
 @openapi.tag("matrix")
+@returns(AccountAnswer)
 @staff_required("accounts.read")
 async def get_account(request: Request, code: str) -> HTTPResponse:
     """One account (never its AppSecret, Token or EncodingAESKey)."""
@@ -98,6 +113,7 @@ async def get_account(request: Request, code: str) -> HTTPResponse:
 @bp.post("/accounts")
 @openapi.tag("matrix")
 @json_body(AccountCreate)
+@returns(AccountAnswer, status=201)
 @staff_required("accounts.manage")
 async def create_account(request: Request) -> HTTPResponse:
     """Register an account; the Token and EncodingAESKey are generated when not given."""
@@ -109,6 +125,7 @@ async def create_account(request: Request) -> HTTPResponse:
 @bp.patch("/accounts/<code:str>")
 @openapi.tag("matrix")
 @json_body(AccountUpdate)
+@returns(AccountAnswer)
 @staff_required("accounts.manage")
 async def update_account(request: Request, code: str) -> HTTPResponse:
     """Change an account's settings; each invalid field is named in `fields`."""
@@ -122,6 +139,7 @@ async def update_account(request: Request, code: str) -> HTTPResponse:
 @bp.post("/accounts/<code:str>/rotate-secret")
 @openapi.tag("matrix")
 @json_body(RotateSecretBody)
+@returns(AccountAnswer)
 @staff_required("accounts.manage")
 async def rotate_secret(request: Request, code: str) -> HTTPResponse:
     """Store the new AppSecret after it was reset in WeChat's admin platform."""
@@ -132,6 +150,8 @@ async def rotate_secret(request: Request, code: str) -> HTTPResponse:
 
 @bp.get("/inbox")
 @openapi.tag("matrix")
+@query(InboxQuery)
+@returns(InboxPage)
 @staff_required("inbox.read")
 async def list_inbox(request: Request) -> HTTPResponse:
     """Follower messages of every account, newest first; ?account=&department=&status=&page=."""
@@ -149,6 +169,7 @@ async def list_inbox(request: Request) -> HTTPResponse:
 
 @bp.get("/inbox/<message_id:int>")
 @openapi.tag("matrix")
+@returns(MessageAnswer)
 @staff_required("inbox.read")
 async def get_message(request: Request, message_id: int) -> HTTPResponse:
     """One follower message with its reply, assignment and working-day reply time."""
@@ -159,6 +180,7 @@ async def get_message(request: Request, message_id: int) -> HTTPResponse:
 @bp.post("/inbox/<message_id:int>/assign")
 @openapi.tag("matrix")
 @json_body(AssignBody)
+@returns(MessageAnswer)
 @staff_required("inbox.reply")
 async def assign_message(request: Request, message_id: int) -> HTTPResponse:
     """Hand a message to the department that must answer it."""
@@ -172,6 +194,7 @@ async def assign_message(request: Request, message_id: int) -> HTTPResponse:
 @bp.post("/inbox/<message_id:int>/reply")
 @openapi.tag("matrix")
 @json_body(ReplyBody)
+@returns(MessageAnswer)
 @staff_required("inbox.reply")
 async def reply_message(request: Request, message_id: int) -> HTTPResponse:
     """Reply through WeChat's customer-service API (within 48 h; otherwise 409, draft kept)."""

@@ -23,6 +23,7 @@ from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, text
+from sanic_ext import openapi
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
@@ -198,6 +199,23 @@ def _render_reply(
     return crypto.encrypt_message(reply, nonce, str(int(time.time())))
 
 
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+_XML = {"schema": {"type": "string", "description": "WeChat's XML (encrypted in safe mode)"}}
+
+
+def _signed(handler: Any) -> Any:
+    """Document the query parameters WeChat signs every callback with."""
+    for name, description in (
+        ("signature", "sha1(sorted Token, timestamp, nonce)"),
+        ("timestamp", "Unix seconds"),
+        ("nonce", "random, single-use"),
+    ):
+        handler = openapi.parameter(name, str, "query", required=True, description=description)(
+            handler
+        )
+    return openapi.tag("wechat")(handler)
+
+
 def _rejection(code: str, exc: Rejected, request: Request) -> HTTPResponse:
     log.warning(
         "callback %s %s rejected %s: %s (%s bytes from %s)",
@@ -212,6 +230,9 @@ def _rejection(code: str, exc: Rejected, request: Request) -> HTTPResponse:
 
 
 @bp.get("/wechat/callback/<code:str>")
+@_signed
+@openapi.parameter("echostr", str, "query", description="returned as is when the signature holds")
+@openapi.response(200, _TEXT, "echostr")
 async def verify(request: Request, code: str) -> HTTPResponse:
     """WeChat's URL check: echo `echostr` when the signature is right."""
     try:
@@ -224,6 +245,11 @@ async def verify(request: Request, code: str) -> HTTPResponse:
 
 
 @bp.post("/wechat/callback/<code:str>", stream=True)
+@_signed
+@openapi.parameter("msg_signature", str, "query", description="safe mode: signature of Encrypt")
+@openapi.parameter("encrypt_type", str, "query", description="aes in safe mode")
+@openapi.body({"application/xml": _XML, "text/xml": _XML}, required=True)
+@openapi.response(200, {**_TEXT, "application/xml": _XML}, "success, or a passive reply")
 async def receive(request: Request, code: str) -> HTTPResponse:
     """A follower message or platform event; answers `success` or a passive reply."""
     try:

@@ -1,9 +1,10 @@
-"""Request shapes of the matrix API, with field-level messages in Chinese."""
+"""Request and answer shapes of the matrix API, with field-level messages in Chinese."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -15,6 +16,7 @@ from pydantic import (
 )
 
 from gateway.config import get_settings
+from gateway.openapi import ResponseModel
 from matrix.models import WECHAT_PLATFORMS, InboxStatus, Platform
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -217,3 +219,130 @@ class ReplyBody(BaseModel):
         if not value.strip():
             raise ValueError("回复内容不能为空")
         return value.strip()
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+class TokenState(ResponseModel):
+    """The shared access token as the WeChat client keeps it (never the token itself)."""
+
+    state: Literal["valid", "none", "unknown"]
+    expires_in: int = Field(description="seconds")
+
+
+class AccountHealth(ResponseModel):
+    level: Literal["ok", "warning", "failing"]
+    level_label: str
+    problems: list[str] = Field(description="原因，中文")
+    days_since_publication: int | None
+    publication: Literal["ok", "warning", "failing", "n/a"]
+    unanswered_messages: int
+    overdue_messages: int = Field(description="超过回复时限（工作日）仍未回复的留言")
+    token_state: TokenState | None
+
+
+class FollowerDay(ResponseModel):
+    day: date
+    followers: int
+
+
+class AccountOut(ResponseModel):
+    """An account as the API shows it: never its AppSecret, Token or EncodingAESKey."""
+
+    code: str
+    department_code: str | None
+    department_name: str | None
+    platform: Platform
+    platform_label: str
+    name: str
+    appid: str | None
+    original_id: str | None
+    follower_count: int
+    last_published_at: datetime | None
+    safe_mode: bool
+    is_active: bool
+    has_secret: bool
+    has_encoding_aes_key: bool
+    callback_url: str | None = Field(
+        description="填入微信公众平台的服务器地址（不接收回调的平台为空）"
+    )
+    auto_reply: AutoReply
+    created_at: datetime | None
+    updated_at: datetime | None
+    # With the account's health (listing, one account when it is in the matrix's health).
+    token_state: TokenState | None = None
+    health: AccountHealth | None = None
+    follower_trend: list[FollowerDay] | None = Field(None, description="近 30 天粉丝数")
+
+
+class AccountList(ResponseModel):
+    accounts: list[AccountOut]
+    total: int
+
+
+class AccountAnswer(ResponseModel):
+    account: AccountOut
+
+
+class HealthSummary(ResponseModel):
+    ok: int
+    warning: int
+    failing: int
+    accounts: int
+    followers: int
+    overdue_messages: int
+
+
+class AccountHealthRow(ResponseModel):
+    code: str
+    name: str
+    department_code: str | None
+    platform: Platform
+    follower_count: int
+    last_published_at: datetime | None
+    token_state: TokenState | None
+    health: AccountHealth
+    follower_trend: list[FollowerDay]
+
+
+class MatrixHealth(ResponseModel):
+    summary: HealthSummary
+    accounts: list[AccountHealthRow]
+
+
+class MessageOut(ResponseModel):
+    id: int
+    account_code: str
+    account_name: str
+    department_code: str | None
+    assigned_department: str | None
+    responsible_department: str | None = Field(description="分派的部门，未分派时为账号所属部门")
+    follower: str = Field(description="粉丝 openid，只显示首尾")
+    msg_type: str
+    content: str
+    media_id: str | None
+    received_at: datetime | None
+    status: InboxStatus
+    status_label: str
+    auto_replied: bool
+    reply_text: str | None
+    replied_at: datetime | None
+    replied_by: str | None
+    reply_errcode: int | None
+    reply_error: str | None
+    reply_workdays: int | None = Field(description="回复用了几个工作日")
+    reply_deadline: date = Field(description="应回复日期（收到后 3 个工作日）")
+    overdue: bool
+
+
+class MessageAnswer(ResponseModel):
+    message: MessageOut
+
+
+class InboxPage(ResponseModel):
+    items: list[MessageOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int

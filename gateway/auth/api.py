@@ -19,10 +19,20 @@ from gateway.auth.decorators import (
     staff_required,
 )
 from gateway.auth.permissions import AUDIT_READ, USERS_MANAGE
-from gateway.auth.schemas import AuditQuery, SessionCreate, StaffCreate, StaffListQuery, StaffPatch
+from gateway.auth.schemas import (
+    AuditPage,
+    AuditQuery,
+    SessionCreate,
+    SessionOut,
+    StaffAnswer,
+    StaffCreate,
+    StaffListQuery,
+    StaffPage,
+    StaffPatch,
+)
 from gateway.auth.sessions import revoke_session
 from gateway.errors import Unauthorized, error_response, parse_body, parse_query
-from gateway.openapi import json_body
+from gateway.openapi import json_body, query, returns
 
 bp = Blueprint("staff_api", url_prefix="/api/v1/admin")
 
@@ -34,6 +44,7 @@ def _page(items: list[Any], total: int, page: int, per_page: int) -> dict[str, A
 @bp.post("/session")
 @openapi.tag("staff")
 @json_body(SessionCreate)
+@returns(SessionOut, status=201)
 async def create_session(request: Request) -> HTTPResponse:
     """Sign in with username and password; returns a Bearer token for /api/v1/admin/...
 
@@ -56,6 +67,7 @@ async def create_session(request: Request) -> HTTPResponse:
 
 @bp.delete("/session")
 @openapi.tag("staff")
+@returns(None, status=204, description="已退出")
 async def delete_session(request: Request) -> HTTPResponse:
     """Sign out: the Bearer token stops working at once."""
     token = bearer_token(request)
@@ -75,6 +87,7 @@ async def delete_session(request: Request) -> HTTPResponse:
 
 @bp.get("/me")
 @openapi.tag("staff")
+@returns(StaffAnswer)
 @staff_required()
 async def me(request: Request) -> HTTPResponse:
     """The signed-in staff member, with role and permissions."""
@@ -83,6 +96,8 @@ async def me(request: Request) -> HTTPResponse:
 
 @bp.get("/users")
 @openapi.tag("staff")
+@query(StaffListQuery)
+@returns(StaffPage)
 @staff_required(USERS_MANAGE)
 async def list_users(request: Request) -> HTTPResponse:
     """List staff users (admins only), paginated; filter by role or search text `q`."""
@@ -96,6 +111,7 @@ async def list_users(request: Request) -> HTTPResponse:
 @bp.post("/users")
 @openapi.tag("staff")
 @json_body(StaffCreate)
+@returns(StaffAnswer, status=201)
 @staff_required(USERS_MANAGE)
 async def create_user(request: Request) -> HTTPResponse:
     """Create a staff user (admins only); each invalid field is named in `fields`."""
@@ -107,6 +123,7 @@ async def create_user(request: Request) -> HTTPResponse:
 
 @bp.get("/users/<staff_id:int>")
 @openapi.tag("staff")
+@returns(StaffAnswer)
 @staff_required(USERS_MANAGE)
 async def get_user(request: Request, staff_id: int) -> HTTPResponse:
     """One staff user (admins only)."""
@@ -116,6 +133,7 @@ async def get_user(request: Request, staff_id: int) -> HTTPResponse:
 @bp.patch("/users/<staff_id:int>")
 @openapi.tag("staff")
 @json_body(StaffPatch)
+@returns(StaffAnswer)
 @staff_required(USERS_MANAGE)
 async def update_user(request: Request, staff_id: int) -> HTTPResponse:
     """Change a staff user's role, active state, department/village or password (admins only).
@@ -133,6 +151,8 @@ async def update_user(request: Request, staff_id: int) -> HTTPResponse:
 
 @bp.get("/audit")
 @openapi.tag("staff")
+@query(AuditQuery)
+@returns(AuditPage)
 @staff_required(AUDIT_READ)
 async def list_audit(request: Request) -> HTTPResponse:
     """Audit records, newest first (admins only); filter by action, actor, target."""

@@ -79,7 +79,7 @@ def _see_other(request: Request, location: str) -> HTTPResponse:
 
 
 @bp.get("/console/login")
-@openapi.tag("console")
+@openapi.exclude()
 async def login_page(request: Request) -> HTTPResponse:
     """The console's sign-in form."""
     target = safe_next(request.args.get("next"))
@@ -89,7 +89,7 @@ async def login_page(request: Request) -> HTTPResponse:
 
 
 @bp.post("/console/login")
-@openapi.tag("console")
+@openapi.exclude()
 async def login_submit(request: Request) -> HTTPResponse:
     """Sign in from the form (CSRF-protected); sets the HttpOnly session cookie."""
     form = form_of(request)
@@ -123,7 +123,7 @@ async def login_submit(request: Request) -> HTTPResponse:
 
 
 @bp.post("/console/logout")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required()
 async def logout(request: Request) -> HTTPResponse:
     """Sign out (CSRF-protected): ends the session and clears the cookie."""
@@ -192,7 +192,7 @@ def _int(value: str | None, default: int) -> int:
 
 
 @bp.get("/console/users")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(USERS_MANAGE)
 async def users_page(request: Request) -> HTTPResponse:
     """Staff users (admins): the list and the form to create one."""
@@ -202,7 +202,7 @@ async def users_page(request: Request) -> HTTPResponse:
 
 
 @bp.post("/console/users")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(USERS_MANAGE)
 async def users_create(request: Request) -> HTTPResponse:
     """Create a staff user from the console form; invalid fields are shown beside them."""
@@ -225,7 +225,7 @@ async def users_create(request: Request) -> HTTPResponse:
 
 
 @bp.post("/console/users/<staff_id:int>/active")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(USERS_MANAGE)
 async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
     """Enable or disable a staff user (`active` = 1 or 0); htmx swaps in the updated row."""
@@ -259,7 +259,7 @@ async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
 
 
 @bp.get("/console/audit")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(AUDIT_READ)
 async def audit_page(request: Request) -> HTTPResponse:
     """The audit log (admins): who did what, when, from where."""

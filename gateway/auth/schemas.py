@@ -10,6 +10,8 @@ reads the validation context the service passes.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -22,6 +24,7 @@ from pydantic import (
 
 from gateway.auth.models import ROLE_LABELS, Role
 from gateway.auth.passwords import password_problem
+from gateway.openapi import ResponseModel
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 USERNAME_MESSAGE = "用户名应为 3–32 位小写字母、数字、下划线、点或连字符，以字母开头"
@@ -192,3 +195,58 @@ class AuditQuery(BaseModel):
     actor_id: int | None = None
     target_type: str | None = Field(None, max_length=64)
     target_id: str | None = Field(None, max_length=64)
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+class StaffOut(ResponseModel):
+    """A staff user as the API shows them (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    role_label: str
+    department_code: str | None
+    village_code: str | None
+    is_active: bool
+    created_at: datetime | None
+    last_login_at: datetime | None
+    permissions: list[str] = Field(description="权限，如 inbox.reply；管理员为 *")
+
+
+class StaffAnswer(ResponseModel):
+    staff: StaffOut
+
+
+class SessionOut(ResponseModel):
+    token: str = Field(description="Bearer 令牌：Authorization: Bearer <token>")
+    expires_in: int = Field(description="seconds")
+    staff: StaffOut
+
+
+class StaffPage(ResponseModel):
+    items: list[StaffOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class AuditRecordOut(ResponseModel):
+    id: int
+    actor_id: int | None
+    actor_name: str
+    action: str = Field(description="如 staff.update、matrix.account.create")
+    target_type: str
+    target_id: str | None
+    detail: dict[str, Any] | None
+    ip: str | None
+    created_at: datetime | None
+
+
+class AuditPage(ResponseModel):
+    items: list[AuditRecordOut]
+    total: int
+    page: int
+    per_page: int

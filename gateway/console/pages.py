@@ -49,7 +49,7 @@ register_nav("全县概览", "/console/", None, order=0)
 
 
 @bp.get("/console/")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required()
 async def home(request: Request) -> HTTPResponse:
     """The console home: tiles with the county's figures, and recent staff actions."""

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
+from sanic_ext import openapi
 
 from gateway.auth import audit_request, staff_required
 from gateway.errors import parse_query
 from gateway.jobs import service
-from gateway.jobs.schemas import JobQuery
+from gateway.jobs.schemas import JobListing, JobOut, JobQuery
+from gateway.openapi import query, returns
 
 bp = Blueprint("jobs_api")
 
 
 @bp.get("/api/v1/admin/jobs")
+@openapi.tag("jobs")
+@query(JobQuery)
+@returns(JobListing)
 @staff_required("jobs.read")
 async def list_jobs(request: Request) -> HTTPResponse:
     """Background jobs, newest first; filter by `state` and `kind`."""
@@ -24,6 +29,8 @@ async def list_jobs(request: Request) -> HTTPResponse:
 
 
 @bp.get("/api/v1/admin/jobs/<job_id:int>")
+@openapi.tag("jobs")
+@returns(JobOut)
 @staff_required("jobs.read")
 async def get_job(request: Request, job_id: int) -> HTTPResponse:
     """One background job with its payload, attempts, last error and progress."""
@@ -31,6 +38,8 @@ async def get_job(request: Request, job_id: int) -> HTTPResponse:
 
 
 @bp.post("/api/v1/admin/jobs/<job_id:int>/retry")
+@openapi.tag("jobs")
+@returns(JobOut)
 @staff_required("jobs.manage")
 async def retry_job(request: Request, job_id: int) -> HTTPResponse:
     """Queue a dead or failed job again to run now (409 for any other state)."""

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
+from sanic_ext import openapi
 
 from gateway.auth import audit_request, has_permission, staff_required
 from gateway.console import register_nav, register_tile, render
@@ -24,6 +25,7 @@ register_nav("后台任务", "/console/jobs", READ, order=800)
 
 
 @bp.get("/console/jobs")
+@openapi.exclude()
 @staff_required(READ)
 async def jobs_page(request: Request) -> HTTPResponse:
     """Console page of background jobs, filtered by state and kind (htmx table refresh)."""
@@ -43,6 +45,7 @@ async def jobs_page(request: Request) -> HTTPResponse:
 
 
 @bp.post("/console/jobs/<job_id:int>/retry")
+@openapi.exclude()
 @staff_required(MANAGE)
 async def retry_from_console(request: Request, job_id: int) -> HTTPResponse:
     """Retry a dead or failed job from the console (audited), then back to the jobs page."""

@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from gateway.openapi import ResponseModel
 
 
 class JobQuery(BaseModel):
     state: Literal["queued", "running", "succeeded", "failed", "dead", ""] = ""
     kind: str = Field("", max_length=100)
     page: int = Field(1, ge=1, le=100_000)
+
+
+class JobOut(ResponseModel):
+    id: int
+    kind: str = Field(description='"<domain>.<verb>", e.g. catalogue.flush_views')
+    state: Literal["queued", "running", "succeeded", "failed", "dead"]
+    state_label: str
+    payload: dict[str, Any]
+    run_at: datetime | None
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    locked_by: str | None
+    lease_until: datetime | None
+    key: str | None
+    result: Any = Field(description="what the handler returned (JSON)")
+    progress: int
+    progress_message: str
+    created_at: datetime | None
+    updated_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class JobListing(ResponseModel):
+    items: list[JobOut]
+    total: int
+    page: int
+    page_size: int
+    counts: dict[str, int] = Field(description="jobs per state")

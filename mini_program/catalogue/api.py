@@ -19,9 +19,19 @@ from sanic_ext import openapi
 
 from gateway.config import get_settings
 from gateway.errors import parse_body, parse_query
-from gateway.openapi import json_body
+from gateway.openapi import json_body, query, returns
 from mini_program.catalogue import cache, search, service, stats, text
-from mini_program.catalogue.schemas import DocumentQuery, PageQuery, SearchQuery
+from mini_program.catalogue.schemas import (
+    DocumentDetail,
+    DocumentPage,
+    DocumentQuery,
+    DomainList,
+    ItemDetail,
+    ItemPage,
+    PageQuery,
+    SearchQuery,
+    SearchResults,
+)
 
 log = logging.getLogger("govmatrix.catalogue")
 
@@ -42,6 +52,7 @@ def _raw(body: bytes) -> HTTPResponse:
 
 @bp.get("/domains")
 @openapi.tag("mini-program")
+@returns(DomainList)
 async def domains(request: Request) -> HTTPResponse:
     """All 28 domains with item counts, most viewed in the last 30 days first."""
 
@@ -53,8 +64,8 @@ async def domains(request: Request) -> HTTPResponse:
 
 @bp.get("/domains/<domain_id:int>/items")
 @openapi.tag("mini-program")
-@openapi.parameter("page", int, "query", description="页码，从 1 开始（最多 1000）")
-@openapi.parameter("page_size", int, "query", description="每页条数，1–50，默认 20")
+@query(PageQuery)
+@returns(ItemPage)
 async def domain_items(request: Request, domain_id: int) -> HTTPResponse:
     """One domain's catalogue items, paginated (`page`, `page_size` up to 50)."""
     q = parse_query(request, PageQuery)
@@ -70,6 +81,7 @@ async def domain_items(request: Request, domain_id: int) -> HTTPResponse:
 
 @bp.get("/items/<item_id:int>")
 @openapi.tag("mini-program")
+@returns(ItemDetail)
 async def item_detail(request: Request, item_id: int) -> HTTPResponse:
     """One catalogue item: every standard column and the documents published under it."""
 
@@ -84,6 +96,7 @@ async def item_detail(request: Request, item_id: int) -> HTTPResponse:
 
 @bp.get("/documents/<document_id:int>")
 @openapi.tag("mini-program")
+@returns(DocumentDetail)
 async def document_detail(request: Request, document_id: int) -> HTTPResponse:
     """One policy document: 文号, issuer, dates, validity, body, attachments, interpretations."""
 
@@ -98,14 +111,8 @@ async def document_detail(request: Request, document_id: int) -> HTTPResponse:
 
 @bp.get("/documents")
 @openapi.tag("mini-program")
-@openapi.parameter("normative", str, "query", description="1 只看规范性文件，0 只看其他")
-@openapi.parameter("issuer", str, "query", description="发文机关（部分匹配）")
-@openapi.parameter("doc_no", str, "query", description="文号，如 蒙政办〔2026〕20号")
-@openapi.parameter("title", str, "query", description="标题（部分匹配）")
-@openapi.parameter("from", str, "query", description="发布日期起，YYYY-MM-DD")
-@openapi.parameter("to", str, "query", description="发布日期止，YYYY-MM-DD")
-@openapi.parameter("page", int, "query", description="页码，从 1 开始（最多 1000）")
-@openapi.parameter("page_size", int, "query", description="每页条数，1–50，默认 20")
+@query(DocumentQuery)
+@returns(DocumentPage)
 async def documents(request: Request) -> HTTPResponse:
     """Query documents by `normative`, `issuer`, `doc_no`, `title`, `from`/`to` dates."""
     q = parse_query(request, DocumentQuery)
@@ -130,10 +137,8 @@ async def documents(request: Request) -> HTTPResponse:
 
 @bp.get("/search")
 @openapi.tag("mini-program")
-@openapi.parameter("q", str, "query", description="搜索词（只取前 100 字）", required=True)
-@openapi.parameter("domain", int, "query", description="只搜这个领域")
-@openapi.parameter("page", int, "query", description="页码，从 1 开始（最多 1000）")
-@openapi.parameter("page_size", int, "query", description="每页条数，1–50，默认 20")
+@query(SearchQuery)
+@returns(SearchResults)
 async def search_view(request: Request) -> HTTPResponse:
     """Chinese full-text search over items and documents (`q`, `domain`, `page`)."""
     return await _search(parse_query(request, SearchQuery))
@@ -142,6 +147,7 @@ async def search_view(request: Request) -> HTTPResponse:
 @bp.post("/search")
 @openapi.tag("mini-program")
 @json_body(SearchQuery)
+@returns(SearchResults)
 async def search_post(request: Request) -> HTTPResponse:
     """The same search with `{"q", "domain", "page"}` in a JSON body, for long queries."""
     return await _search(parse_body(request, SearchQuery))
