@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.openapi_check import OpenApiCheck
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 GOVMATRIX = str(VENV_BIN / "govmatrix")
@@ -170,9 +172,23 @@ def flush_redis() -> None:
     client.close()
 
 
+@pytest.fixture(scope="session")
+def openapi_check(server_url: str) -> OpenApiCheck:
+    """The app's OpenAPI document, ready to check answers against (tests/openapi_check.py)."""
+    return OpenApiCheck(httpx.get(f"{server_url}/docs/openapi.json", timeout=30).json())
+
+
 @pytest.fixture
-async def api(server_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server_url, timeout=30) as client:
+async def api(server_url: str, openapi_check: OpenApiCheck) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app whose every JSON answer must match the OpenAPI document."""
+
+    async def check(response: httpx.Response) -> None:
+        await response.aread()
+        openapi_check.check(response)
+
+    async with httpx.AsyncClient(
+        base_url=server_url, timeout=30, event_hooks={"response": [check]}
+    ) as client:
         yield client
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import httpx
+import pytest
+
 
 async def test_metrics_count_requests_by_route_and_status(api):
     await api.get("/healthz")
@@ -111,3 +114,23 @@ async def test_every_json_operation_declares_its_answer_and_the_error_shape(api)
             assert default == {"$ref": "#/components/schemas/Error"}, (method, path)
             checked += 1
     assert checked >= 31
+
+
+def test_an_answer_that_breaks_the_document_fails_the_test_that_got_it(openapi_check):
+    def answer(method: str, path: str, status: int, body: object) -> httpx.Response:
+        return httpx.Response(status, json=body, request=httpx.Request(method, "http://app" + path))
+
+    good = answer("GET", "/api/v1/mp/domains", 200, {"items": []})
+    openapi_check.check(good)
+    error = {"error": {"code": "not_found", "message": "未找到", "fields": {}}}
+    openapi_check.check(answer("GET", "/api/v1/mp/items/7", 404, error))
+    openapi_check.check(answer("GET", "/nowhere", 404, error))
+    for method, path, status, body in (
+        ("GET", "/api/v1/mp/domains", 200, {"items": [{"id": "1"}]}),
+        ("GET", "/api/v1/mp/domains", 200, {"items": [], "extra": 1}),
+        ("GET", "/api/v1/mp/items/7", 404, {"detail": "not found"}),
+        ("GET", "/api/v1/mp/items/7", 201, {}),
+        ("GET", "/nowhere", 200, {"ok": True}),
+    ):
+        with pytest.raises(AssertionError):
+            openapi_check.check(answer(method, path, status, body))
