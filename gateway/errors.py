@@ -241,7 +241,12 @@ def install(app: DefaultSanic) -> None:
         code, message = _SANIC_CODES.get(status, ("error", "请求失败"))
         if status >= 500:
             log.error("server error on %s %s: %s", request.method, request.path, exc)
-        return error_response(status, code, message)
+        response = error_response(status, code, message)
+        # Sanic's own headers stay: a 405 says which methods the path allows (Allow), a 416
+        # the size of what can be ranged (Content-Range).
+        for name, value in (getattr(exc, "headers", None) or {}).items():
+            response.headers[name] = value
+        return response
 
     @app.exception(Exception)
     async def _unexpected(request: Request, exc: Exception) -> HTTPResponse:
