@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from redis import exceptions as redis_errors
 from sanic import DefaultSanic, Request
+from sanic.constants import HTTP_METHODS
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
@@ -221,6 +222,19 @@ async def _route_ids_in_range(request: Request) -> None:
             raise NotFound()
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the request's path answers. Sanic's router names them for fixed paths only;
+    a path with parameters (/api/v1/admin/users/<id>) is asked method by method."""
+    allowed: list[str] = []
+    for method in HTTP_METHODS:
+        try:
+            request.app.router.get(request.path, method, request.headers.get("host"))
+        except SanicException:
+            continue
+        allowed.append(str(method))
+    return allowed
+
+
 def install(app: DefaultSanic) -> None:
     """Route every exception through the one error shape."""
 
@@ -246,6 +260,8 @@ def install(app: DefaultSanic) -> None:
         # the size of what can be ranged (Content-Range).
         for name, value in (getattr(exc, "headers", None) or {}).items():
             response.headers[name] = value
+        if status == 405 and "allow" not in response.headers:
+            response.headers["Allow"] = ", ".join(_allowed_methods(request))
         return response
 
     @app.exception(Exception)

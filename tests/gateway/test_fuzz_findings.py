@@ -12,6 +12,9 @@ async def test_a_method_the_path_does_not_take_is_405_with_allow(api: httpx.Asyn
         ("PUT", "/api/v1/admin/me", {"GET"}),
         ("DELETE", "/api/v1/mp/domains", {"GET"}),
         ("PATCH", "/api/v1/admin/session", {"POST", "DELETE"}),
+        # Paths with parameters too, for which Sanic's router names no methods itself.
+        ("TRACE", "/api/v1/mp/items/1", {"GET"}),
+        ("PUT", "/api/v1/admin/users/1", {"GET", "PATCH"}),
     ):
         response = await api.request(method, path)
         assert_error(response, 405, "method_not_allowed")
