@@ -184,7 +184,12 @@ def parse_body(request: Request, schema: type[M], *, context: dict[str, Any] | N
         raise ApiError("请求体嵌套层数过多", code="malformed_json") from exc
     if not isinstance(data, dict):
         raise Invalid("请求体应为 JSON 对象", code="malformed_json")
-    return validate(schema, data, context=context)
+    # Strict JSON validation: a body is valid exactly when the OpenAPI document says so ("2"
+    # is not an integer, 0 is not a boolean); pydantic's lax mode would take both.
+    try:
+        return schema.model_validate_json(raw, strict=True, context=context)
+    except ValidationError as exc:
+        raise Invalid(fields=fields_from_validation(exc)) from exc
 
 
 def parse_query(request: Request, schema: type[M]) -> M:

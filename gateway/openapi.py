@@ -89,10 +89,14 @@ def query(model: type[BaseModel]) -> Callable[[F], F]:
     decorators = []
     for name, field_schema in schema.get("properties", {}).items():
         description = field_schema.pop("description", None)
+        value = _query_value(field_schema)
+        if name not in required:
+            # parse_query ignores a blank value: `?status=` is the same as leaving it out.
+            value = {"anyOf": [value, {"const": ""}]}
         decorators.append(
             openapi.parameter(
                 name,
-                Schema(**_query_value(field_schema)),
+                Schema(**value),
                 "query",
                 required=name in required,
                 description=description,
@@ -139,6 +143,8 @@ def finish_document(document: dict[str, Any]) -> dict[str, Any]:
             if responses.get("default") == {"description": "OK"}:
                 del responses["default"]
             responses.setdefault("default", error)
+            if "204" in responses:  # sanic-ext gives every answer a content; 204 has none
+                responses["204"].pop("content", None)
     return document
 
 

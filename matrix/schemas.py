@@ -14,9 +14,11 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from gateway.config import get_settings
 from gateway.openapi import ResponseModel
+from gateway.schemas import PatchModel, documented, optional
 from matrix.models import WECHAT_PLATFORMS, InboxStatus, Platform
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -28,13 +30,16 @@ ORIGINAL_ID_RE = re.compile(r"^gh_[0-9a-zA-Z]{6,29}$")
 APPID_MESSAGE = "微信 AppID 应为 wx 加 16 位十六进制字符（共 18 位）"
 AES_KEY_MESSAGE = "EncodingAESKey 应为 43 位，由字母、数字、+ 和 / 组成"
 TOKEN_MESSAGE = "Token 应为 3–32 位字母或数字"
+# WeChat's own AppSecrets are 32 characters; the demo county's start with "demo-".
+SECRET_RE = re.compile(r"^\S{8,128}$")
 SECRET_MESSAGE = "AppSecret 应为至少 8 位、不含空格的字符（在微信公众平台重置后复制）"
 DEMO_SECRET_PREFIX = "demo-"
+# A name or a reply: any text with something besides blanks in it.
+NOT_BLANK: JsonDict = {"pattern": r"\S"}
 
 
 def _secret(value: str) -> str:
-    # WeChat's own AppSecrets are 32 characters; the demo county's start with "demo-".
-    if len(value) < 8 or any(ch.isspace() for ch in value):
+    if not SECRET_RE.match(value):
         raise ValueError(SECRET_MESSAGE)
     if get_settings().is_production and value.startswith(DEMO_SECRET_PREFIX):
         raise ValueError("生产环境不能使用演示用的 AppSecret")
@@ -42,7 +47,7 @@ def _secret(value: str) -> str:
 
 
 # An AppSecret as typed in (account creation and rotation alike).
-Secret = Annotated[str, Field(max_length=128), AfterValidator(_secret)]
+Secret = Annotated[str, Field(json_schema_extra=documented(SECRET_RE)), AfterValidator(_secret)]
 
 
 def _strip(value: object) -> object:
@@ -59,7 +64,14 @@ class KeywordRule(BaseModel):
 
 class AutoReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    click: dict[str, str] = Field(default_factory=dict)
+    click: dict[str, str] = Field(
+        default_factory=dict,
+        description="菜单 KEY → 回复",
+        json_schema_extra={
+            "propertyNames": {"minLength": 1, "maxLength": 128},
+            "additionalProperties": {"type": "string", "maxLength": 600, **NOT_BLANK},
+        },
+    )
     keywords: list[KeywordRule] = Field(default_factory=list, max_length=200)
     subscribe: str = Field("", max_length=600)
 
@@ -83,7 +95,9 @@ def _platform(info: ValidationInfo) -> str | None:
 
 
 class _AccountFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Values are taken as sent (the console strips its form fields itself): the document's
+    # patterns are exactly what is accepted.
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("appid", check_fields=False)
     @classmethod
@@ -131,30 +145,58 @@ class _AccountFields(BaseModel):
 
 
 class AccountCreate(_AccountFields):
-    code: str = Field(min_length=2, max_length=32)
+    code: str = Field(
+        description="账号编码（2–32 位，小写字母开头；回调地址的最后一段）",
+        json_schema_extra=documented(CODE_RE),
+    )
     platform: Platform
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64, json_schema_extra=NOT_BLANK)
     # Checked even when absent: the platform decides whether they are required.
-    department_code: str | None = Field(None, validate_default=True)
-    appid: str | None = Field(None, max_length=32, validate_default=True)
-    original_id: str | None = None
-    secret: Secret | None = Field(None, validate_default=True)
-    encoding_aes_key: str | None = None
-    token: str | None = None
+    department_code: str | None = Field(
+        default=None,
+        max_length=32,
+        validate_default=True,
+        description="所属部门代码（小程序以外必填，须是县里的部门）",
+    )
+    appid: str | None = Field(
+        default=None,
+        max_length=32,
+        validate_default=True,
+        description="微信账号必填：wx 加 16 位十六进制字符",
+    )
+    original_id: str | None = Field(
+        default=None, json_schema_extra=documented(optional(ORIGINAL_ID_RE))
+    )
+    secret: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="微信账号必填：AppSecret",
+        json_schema_extra=documented(optional(SECRET_RE)),
+    )
+    encoding_aes_key: str | None = Field(
+        default=None, description="不填则生成", json_schema_extra=documented(optional(AES_KEY_RE))
+    )
+    token: str | None = Field(
+        default=None, description="不填则生成", json_schema_extra=documented(optional(TOKEN_RE))
+    )
     safe_mode: bool = True
     auto_reply: AutoReply | None = None
-
-    @field_validator("secret", mode="before")
-    @classmethod
-    def _blank_secret(cls, value: object) -> object:
-        return value or None
 
     @field_validator("secret")
     @classmethod
     def _secret_required(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if not value and _platform(info) in WECHAT_PLATFORMS:
-            raise ValueError("微信账号必须填写 AppSecret")
-        return value
+        if not value:
+            if _platform(info) in WECHAT_PLATFORMS:
+                raise ValueError("微信账号必须填写 AppSecret")
+            return None
+        return _secret(value)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("名称不能为空")
+        return value.strip()
 
     @field_validator("code")
     @classmethod
@@ -164,35 +206,43 @@ class AccountCreate(_AccountFields):
         return value
 
 
-class AccountUpdate(_AccountFields):
-    # Fields left out are not changed; a given field is checked against the stored platform.
-    department_code: str | None = None
-    name: str | None = Field(None, min_length=1, max_length=64)
-    appid: str | None = Field(None, max_length=32)
-    original_id: str | None = None
-    encoding_aes_key: str | None = None
-    token: str | None = None
+class AccountUpdate(_AccountFields, PatchModel):
+    """Fields left out (or null) are not changed; a given field is checked against the stored
+    account's platform."""
+
+    department_code: str | None = Field(default=None, max_length=32, description="所属部门代码")
+    name: str | None = Field(default=None, min_length=1, max_length=64, json_schema_extra=NOT_BLANK)
+    appid: str | None = Field(
+        default=None, max_length=32, description="微信账号：wx 加 16 位十六进制字符"
+    )
+    original_id: str | None = Field(
+        default=None, json_schema_extra=documented(optional(ORIGINAL_ID_RE))
+    )
+    encoding_aes_key: str | None = Field(
+        default=None, json_schema_extra=documented(optional(AES_KEY_RE))
+    )
+    token: str | None = Field(default=None, json_schema_extra=documented(optional(TOKEN_RE)))
     safe_mode: bool | None = None
     is_active: bool | None = None
     auto_reply: AutoReply | None = None
 
     @field_validator("name")
     @classmethod
-    def _name_kept(cls, value: str | None) -> str | None:
-        if value is None:
-            raise ValueError("必填")
-        return value
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("名称不能为空")
+        return value.strip() if value is not None else None
 
 
 class RotateSecret(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
     secret: Secret
 
 
 class InboxQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    account: str | None = Field(None, max_length=32)
-    department: str | None = Field(None, max_length=32)
+    account: str | None = Field(default=None, max_length=32)
+    department: str | None = Field(default=None, max_length=32)
     status: InboxStatus | None = None
     page: int = Field(1, ge=1, le=10_000)
     per_page: int = Field(20, ge=1, le=100)
@@ -211,7 +261,7 @@ class AssignBody(BaseModel):
 
 class ReplyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=600)
+    text: str = Field(min_length=1, max_length=600, json_schema_extra=NOT_BLANK)
 
     @field_validator("text")
     @classmethod
@@ -273,7 +323,7 @@ class AccountOut(ResponseModel):
     # With the account's health (listing, one account when it is in the matrix's health).
     token_state: TokenState | None = None
     health: AccountHealth | None = None
-    follower_trend: list[FollowerDay] | None = Field(None, description="近 30 天粉丝数")
+    follower_trend: list[FollowerDay] | None = Field(default=None, description="近 30 天粉丝数")
 
 
 class AccountList(ResponseModel):

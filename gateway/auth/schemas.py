@@ -9,7 +9,6 @@ reads the validation context the service passes.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -21,14 +20,27 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from gateway.auth.models import ROLE_LABELS, Role
-from gateway.auth.passwords import password_problem
+from gateway.auth.passwords import MAX_LENGTH, MIN_LENGTH, PASSWORD_PATTERN, password_problem
 from gateway.openapi import ResponseModel
+from gateway.schemas import PatchModel, stripped
 
-USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+# Usernames are stored in lower case; typed in any case, with blanks around, they are folded.
+USERNAME_INPUT = stripped(r"^[A-Za-z][A-Za-z0-9_.-]{2,31}$")
 USERNAME_MESSAGE = "用户名应为 3–32 位小写字母、数字、下划线、点或连字符，以字母开头"
 DISPLAY_NAME_MAX = 64
+# The password policy as the document states it; password_problem is the rest of it.
+PASSWORD_RULES: JsonDict = {
+    "pattern": PASSWORD_PATTERN.pattern,
+    "minLength": MIN_LENGTH,
+    "maxLength": MAX_LENGTH,
+}
+PASSWORD_DESCRIPTION = (
+    f"{MIN_LENGTH}–{MAX_LENGTH} 位，含大写字母、小写字母、数字、符号中的至少三类；"
+    "不能包含用户名，不能是常见密码，不同的字符至少 5 个"
+)
 
 
 def parse_role(value: object) -> object:
@@ -76,9 +88,12 @@ class SessionCreate(BaseModel):
 class StaffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(max_length=64, description="登录用户名，小写字母开头")
+    username: str = Field(
+        description="登录用户名，字母开头（保存为小写）",
+        json_schema_extra={"pattern": USERNAME_INPUT.pattern},
+    )
     role: Role = Field(description="admin | editor | reviewer | department_staff | village_staff")
-    password: str = Field(max_length=1024, description="初始密码，至少 10 位，含三类字符")
+    password: str = Field(description=PASSWORD_DESCRIPTION, json_schema_extra=PASSWORD_RULES)
     display_name: str = Field("", max_length=DISPLAY_NAME_MAX, description="显示名")
     # Checked even when absent: the role decides whether they are required.
     department_code: str | None = Field(
@@ -91,10 +106,9 @@ class StaffCreate(BaseModel):
     @field_validator("username")
     @classmethod
     def _username(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not USERNAME_RE.match(value):
+        if not USERNAME_INPUT.match(value):
             raise ValueError(USERNAME_MESSAGE)
-        return value
+        return value.strip().lower()
 
     @field_validator("role", mode="before")
     @classmethod
@@ -133,14 +147,18 @@ class StaffCreate(BaseModel):
         return code
 
 
-class StaffPatch(BaseModel):
-    """Fields left out are not changed; "" clears a department or village."""
+class StaffPatch(PatchModel):
+    """Fields left out (or null) are not changed; "" clears a department or village."""
 
     model_config = ConfigDict(extra="forbid")
 
     role: Role | None = Field(default=None, description="新角色")
     is_active: StrictBool | None = None
-    password: str | None = Field(default=None, max_length=1024, description="重置为新密码")
+    password: str | None = Field(
+        default=None,
+        description="重置为新密码：" + PASSWORD_DESCRIPTION,
+        json_schema_extra=PASSWORD_RULES,
+    )
     display_name: str | None = Field(default=None, max_length=DISPLAY_NAME_MAX)
     department_code: str | None = Field(default=None, max_length=32, description="空字符串表示清除")
     village_code: str | None = Field(default=None, max_length=32, description="空字符串表示清除")
@@ -184,7 +202,7 @@ class StaffPatch(BaseModel):
 class StaffListQuery(BaseModel):
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(50, ge=1, le=200)
-    role: str | None = None
+    role: Role | None = Field(None, description="只看这个角色")
     q: str | None = Field(None, max_length=64)
 
 

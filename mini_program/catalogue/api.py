@@ -29,6 +29,7 @@ from mini_program.catalogue.schemas import (
     ItemDetail,
     ItemPage,
     PageQuery,
+    SearchBody,
     SearchQuery,
     SearchResults,
 )
@@ -146,11 +147,11 @@ async def search_view(request: Request) -> HTTPResponse:
 
 @bp.post("/search")
 @openapi.tag("mini-program")
-@json_body(SearchQuery)
+@json_body(SearchBody)
 @returns(SearchResults)
 async def search_post(request: Request) -> HTTPResponse:
     """The same search with `{"q", "domain", "page"}` in a JSON body, for long queries."""
-    return await _search(parse_body(request, SearchQuery))
+    return await _search(parse_body(request, SearchBody))
 
 
 async def _search(q: SearchQuery) -> HTTPResponse:

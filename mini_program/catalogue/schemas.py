@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -11,6 +12,8 @@ from gateway.openapi import ResponseModel
 from mini_program.catalogue.models import Validity
 
 MAX_PAGE = 1000
+GET_QUERY_CHARS = 1000
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class PageQuery(BaseModel):
@@ -34,6 +37,14 @@ class DocumentQuery(PageQuery):
     def normative_flag(self) -> bool | None:
         return None if self.normative is None else self.normative in ("1", "true")
 
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        # Only YYYY-MM-DD: pydantic would also take "0" (a Unix time) or "20260101".
+        if isinstance(value, str) and not ISO_DATE.match(value):
+            raise ValueError("应为日期（YYYY-MM-DD）")
+        return value
+
     @field_validator("date_to")
     @classmethod
     def _range(cls, value: date | None, info: ValidationInfo) -> date | None:
@@ -45,8 +56,16 @@ class DocumentQuery(PageQuery):
 
 
 class SearchQuery(PageQuery):
-    # Long queries are cut to 100 characters by the search itself, not rejected.
-    q: str = Field(..., min_length=1, max_length=20000, description="搜索词（只取前 100 字）")
+    # Long queries are cut to 100 characters by the search itself, not rejected. In a query
+    # string the limit is what any text fits into Sanic's 16 KB request line (four-byte
+    # characters percent-encoded are 12 bytes); longer text goes in a POST body.
+    q: str = Field(
+        ...,
+        min_length=1,
+        max_length=GET_QUERY_CHARS,
+        description=f"搜索词（只取前 100 字；最多 {GET_QUERY_CHARS} 字，更长请用 POST）",
+        json_schema_extra={"pattern": r"\S"},
+    )
     domain: int | None = Field(None, ge=1, le=2**31 - 1, description="只搜这个领域")
 
     @field_validator("q")
@@ -55,6 +74,18 @@ class SearchQuery(PageQuery):
         if not value.strip():
             raise ValueError("请输入要搜索的内容")
         return value
+
+
+class SearchBody(SearchQuery):
+    """The same search in a JSON body, for text too long for a query string."""
+
+    q: str = Field(
+        ...,
+        min_length=1,
+        max_length=20000,
+        description="搜索词（只取前 100 字）",
+        json_schema_extra={"pattern": r"\S"},
+    )
 
 
 # --- answers -------------------------------------------------------------------------------
