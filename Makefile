@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BIN := .venv/bin
 export TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: dev test test-pg lint bench setup clean
+.PHONY: dev test test-pg lint fuzz bench setup clean
 
 setup:
 	@ops/setup.sh
@@ -23,6 +23,13 @@ test-pg:
 	@url=$$(ops/postgres.sh) && name=$${url##*/} && \
 	  trap "ops/postgres.sh drop $$name" EXIT && \
 	  TEST_DATABASE_URL=$$url $(BIN)/pytest -q $(PYTEST_ARGS)
+
+# schemathesis over the whole OpenAPI document, as an administrator and anonymously, on a stack
+# of its own (var/fuzz/, the suite's Redis number). FUZZ_ARGS="--max-examples 100" digs deeper.
+fuzz:
+	@ops/setup.sh test
+	@APP_REDIS_URL=$(TEST_REDIS_URL) ops/redis.sh start
+	$(BIN)/python -m ops.fuzz $(FUZZ_ARGS)
 
 lint:
 	@ops/setup.sh
