@@ -12,8 +12,15 @@ from sanic_ext import openapi
 
 from gateway.auth import department_scope, staff_required
 from gateway.auth.decorators import client_ip
-from gateway.errors import Invalid, fields_from_validation, parse_body, parse_query
+from gateway.errors import (
+    Invalid,
+    fields_from_validation,
+    parse_body,
+    parse_query,
+    route_max_length,
+)
 from gateway.openapi import json_body
+from matrix.models import CODE_MAX_LENGTH
 from matrix.schemas import AccountCreate, AccountUpdate, AssignBody, InboxQuery, ReplyBody
 from matrix.schemas import RotateSecret as RotateSecretBody
 from matrix.service import inbox, registry
@@ -102,6 +109,7 @@ async def accounts_health(request: Request) -> HTTPResponse:
 
 
 @bp.get("/accounts/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("matrix")
 @staff_required("accounts.read")
 async def get_account(request: Request, code: str) -> HTTPResponse:
@@ -121,6 +129,7 @@ async def create_account(request: Request) -> HTTPResponse:
 
 
 @bp.patch("/accounts/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("matrix")
 @json_body(AccountUpdate)
 @staff_required("accounts.manage")
@@ -133,6 +142,7 @@ async def update_account(request: Request, code: str) -> HTTPResponse:
 
 
 @bp.post("/accounts/<code:str>/rotate-secret")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("matrix")
 @json_body(RotateSecretBody)
 @staff_required("accounts.manage")

@@ -26,8 +26,9 @@ from sanic.response import HTTPResponse, text
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
-from gateway.errors import ApiError, error_response
+from gateway.errors import ApiError, error_response, route_max_length
 from matrix.callback_xml import MalformedXml, parse_document
+from matrix.models import CODE_MAX_LENGTH
 from matrix.service import intake
 from matrix.service.callback_accounts import CallbackAccount, get_callback_account
 from matrix.service.registry import sync_all_with_sandbox
@@ -211,6 +212,7 @@ def _rejection(code: str, exc: Rejected, request: Request) -> HTTPResponse:
 
 
 @bp.get("/wechat/callback/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 async def verify(request: Request, code: str) -> HTTPResponse:
     """WeChat's URL check: echo `echostr` when the signature is right."""
     try:
@@ -223,6 +225,7 @@ async def verify(request: Request, code: str) -> HTTPResponse:
 
 
 @bp.post("/wechat/callback/<code:str>", stream=True)
+@route_max_length(code=CODE_MAX_LENGTH)
 async def receive(request: Request, code: str) -> HTTPResponse:
     """A follower message or platform event; answers `success` or a passive reply."""
     try:

@@ -57,9 +57,13 @@ INBOX_STATUS_LABELS = {
 # ciphertext (gateway.crypto): the Token alone authenticates plaintext-mode callbacks.
 # auto_reply: {"click": {"KEY": "text"}, "keywords": [{"keyword", "reply", "exact"}],
 # "subscribe": "welcome text"}.
+# Account codes appear in URLs (/wechat/callback/{code}, /api/v1/admin/accounts/{code}).
+CODE_MAX_LENGTH = 32
+
+
 class Account(Model):
     id = fields.IntField(primary_key=True)
-    code = fields.CharField(max_length=32, unique=True)
+    code = fields.CharField(max_length=CODE_MAX_LENGTH, unique=True)
     department_code = fields.CharField(max_length=32, null=True, db_index=True)
     platform = fields.CharEnumField(Platform, max_length=32)
     name = fields.CharField(max_length=64)

@@ -17,11 +17,17 @@ from gateway.auth import has_permission, staff_required
 from gateway.auth.csrf import form_of
 from gateway.console import register_nav, register_tile, render
 from gateway.console.charts import line_chart, sparkline
-from gateway.errors import ApiError, fields_from_validation
+from gateway.errors import ApiError, fields_from_validation, route_max_length
 from gateway.org import Department
 from matrix import auto_reply_form
 from matrix.api import actor_of
-from matrix.models import INBOX_STATUS_LABELS, PLATFORM_LABELS, InboxStatus, Platform
+from matrix.models import (
+    CODE_MAX_LENGTH,
+    INBOX_STATUS_LABELS,
+    PLATFORM_LABELS,
+    InboxStatus,
+    Platform,
+)
 from matrix.schemas import AccountCreate, AccountUpdate, InboxQuery
 from matrix.service import inbox, registry
 from matrix.service.health import follower_trends, matrix_health, summarise
@@ -165,6 +171,7 @@ async def create_account_submit(request: Request) -> HTTPResponse:
 
 
 @bp.get("/matrix/accounts/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.exclude()
 @staff_required("accounts.read")
 async def account_page(request: Request, code: str) -> HTTPResponse:
@@ -198,6 +205,7 @@ async def account_page(request: Request, code: str) -> HTTPResponse:
 
 
 @bp.post("/matrix/accounts/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.exclude()
 @staff_required("accounts.manage")
 async def update_account_submit(request: Request, code: str) -> HTTPResponse:
@@ -245,6 +253,7 @@ async def _account_detail_error(
 
 
 @bp.post("/matrix/accounts/<code:str>/auto-reply")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.exclude()
 @staff_required("accounts.manage")
 async def auto_reply_submit(request: Request, code: str) -> HTTPResponse:
@@ -265,6 +274,7 @@ async def auto_reply_submit(request: Request, code: str) -> HTTPResponse:
 
 
 @bp.post("/matrix/accounts/<code:str>/rotate-secret")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.exclude()
 @staff_required("accounts.manage")
 async def rotate_secret_submit(request: Request, code: str) -> HTTPResponse:
