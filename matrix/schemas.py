@@ -6,6 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from gateway.paging import PageQuery
 from matrix.models import WECHAT_PLATFORMS, InboxStatus, Platform
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
@@ -135,13 +136,10 @@ class RotateSecret(BaseModel):
     secret: str = Field(min_length=8, max_length=128)
 
 
-class InboxQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class InboxQuery(PageQuery):
     account: str | None = Field(None, max_length=32)
     department: str | None = Field(None, max_length=32)
     status: InboxStatus | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    per_page: int = Field(20, ge=1, le=100)
 
     @field_validator("account", "department", "status", mode="before")
     @classmethod

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from gateway.paging import PageQuery
+
 
 class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -34,16 +36,12 @@ class StaffPatch(BaseModel):
     village_code: str | None = Field(None, max_length=32, description="空字符串表示清除")
 
 
-class StaffListQuery(BaseModel):
-    page: int = Field(1, ge=1, le=100_000)
-    per_page: int = Field(50, ge=1, le=200)
+class StaffListQuery(PageQuery):
     role: str | None = None
     q: str | None = Field(None, max_length=64)
 
 
-class AuditQuery(BaseModel):
-    page: int = Field(1, ge=1, le=100_000)
-    per_page: int = Field(50, ge=1, le=200)
+class AuditQuery(PageQuery):
     action: str | None = Field(None, max_length=64)
     actor_id: int | None = None
     target_type: str | None = Field(None, max_length=64)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, redirect
 
@@ -14,36 +14,38 @@ from gateway.console import register_nav, register_tile, render
 from gateway.errors import parse_query
 from gateway.jobs import service
 from gateway.jobs.models import STATE_LABELS, JobState
+from gateway.paging import ConsolePageQuery, PageQuery, page_answer
 
 bp = Blueprint("jobs")
 
 READ = "jobs.read"
 MANAGE = "jobs.manage"
-PAGE_SIZE = 50
-
 register_nav("后台任务", "/console/jobs", READ, order=800)
 
 
-class JobQuery(BaseModel):
+class JobQuery(PageQuery):
     state: Literal["queued", "running", "succeeded", "failed", "dead", ""] = ""
     kind: str = Field("", max_length=100)
-    page: int = Field(1, ge=1, le=100_000)
+
+
+class ConsoleJobQuery(JobQuery, ConsolePageQuery):
+    pass
 
 
 async def _listing(query: JobQuery) -> dict[str, Any]:
     rows, total = await service.list_jobs(
         state=query.state or None,
         kind=query.kind or None,
-        limit=PAGE_SIZE,
-        offset=(query.page - 1) * PAGE_SIZE,
+        page=query.page,
+        per_page=query.per_page,
     )
-    return {
-        "items": [row.to_dict() for row in rows],
-        "total": total,
-        "page": query.page,
-        "page_size": PAGE_SIZE,
-        "counts": await service.count_by_state(),
-    }
+    return page_answer(
+        [row.to_dict() for row in rows],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+        counts=await service.count_by_state(),
+    )
 
 
 @bp.get("/api/v1/admin/jobs")
@@ -75,7 +77,7 @@ async def retry_job(request: Request, job_id: int) -> HTTPResponse:
 @staff_required(READ)
 async def jobs_page(request: Request) -> HTTPResponse:
     """Console page of background jobs, filtered by state and kind (htmx table refresh)."""
-    query = parse_query(request, JobQuery)
+    query = parse_query(request, ConsoleJobQuery)
     listing = await _listing(query)
     template = "jobs/jobs_table.html" if request.headers.get("HX-Request") else "jobs/jobs.html"
     return render(

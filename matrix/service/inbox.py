@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from gateway.crypto import mask
 from gateway.errors import ApiError, Conflict, Invalid, NotFound
 from gateway.org import Department
+from gateway.paging import fetch_page, page_answer, page_count
 from gateway.workdays import add_workdays, workdays_between
 from matrix.models import INBOX_STATUS_LABELS, Account, Follower, InboxMessage, InboxStatus
 from matrix.service.common import Actor, iso, local_date, now_utc, today_local, write_audit
@@ -82,20 +83,18 @@ async def list_inbox(
         query = query.filter(account__code=account)
     if status:
         query = query.filter(status=status)
-    total = await query.count()
-    rows = (
-        await query.select_related("account")
-        .order_by("-received_at", "-id")
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+    rows, total = await fetch_page(
+        query.select_related("account").order_by("-received_at", "-id"),
+        page=page,
+        per_page=per_page,
     )
-    return {
-        "items": [message_to_dict(r) for r in rows],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "pages": max(1, -(-total // per_page)),
-    }
+    return page_answer(
+        [message_to_dict(r) for r in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+        pages=page_count(total, per_page),
+    )
 
 
 async def get_message(*, message_id: int, actor: Actor) -> InboxMessage:
