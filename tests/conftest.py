@@ -78,6 +78,17 @@ TEST_ENV = {
 os.environ.update(TEST_ENV)
 
 
+def real_clock_env() -> dict[str, str]:
+    """The environment without libfaketime, for programs that are not ours (redis-server):
+    under `ops/midnight.sh` our processes share a shifted clock, but libfaketime crashes
+    Redis's allocator at start, and a real Redis keeps real time anyway."""
+    env = dict(os.environ)
+    preload = [p for p in env.pop("LD_PRELOAD", "").split() if "faketime" not in p]
+    if preload:
+        env["LD_PRELOAD"] = " ".join(preload)
+    return {k: v for k, v in env.items() if not k.startswith("FAKETIME")}
+
+
 def run_cli(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
     """Run `govmatrix ARGS` as an operator would, in the suite's environment (plus `env`)."""
     return subprocess.run(
