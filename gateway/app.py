@@ -10,7 +10,7 @@ from functools import partial
 
 from sanic import Sanic
 
-from gateway import db, domains, errors, media
+from gateway import db, domains, errors, media, supervisor
 from gateway import redis as gredis
 from gateway.config import Settings, get_settings
 from gateway.jobs import worker as jobs_worker
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.ctx.settings = settings
     errors.install(app)
     jobs_worker.attach(app)
+    supervisor.attach(app)
 
     for module_name in domains.blueprint_modules():
         module = importlib.import_module(module_name)

@@ -105,6 +105,11 @@ def serve(
         Sanic.serve_single(primary=app)
     else:
         Sanic.serve(primary=app, app_loader=loader)
+        from gateway import supervisor
+
+        if supervisor.gave_up():
+            # Non-zero, so systemd's Restart=on-failure starts the service again.
+            fail("a worker process kept dying; see the log above", supervisor.GAVE_UP_STATUS)
 
 
 @main.command()

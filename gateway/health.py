@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from tortoise import connections
 
 from gateway.redis import get_redis
+from gateway.supervisor import worker_health
 
 bp = Blueprint("health")
 
@@ -28,15 +30,31 @@ async def _check(probe: Callable[[], Awaitable[object]]) -> str:
     return "ok"
 
 
+def _workers_check(workers: dict[str, Any]) -> str:
+    problems = []
+    if workers["serving"] < workers["expected"]:
+        problems.append(f"{workers['serving']} of {workers['expected']} serving")
+    if workers.get("job_worker") == "down":
+        problems.append("job worker down")
+    return "degraded: " + "; ".join(problems) if problems else "ok"
+
+
 @bp.get("/healthz")
 async def healthz(request: Request) -> HTTPResponse:
-    """Whether the database and Redis answer: 200 when both do, 503 otherwise."""
+    """Whether the database and Redis answer (503 when one does not), and under the process
+    manager how many HTTP workers serve out of those started (`workers`): while one is being
+    replaced the status is "degraded" but the answer stays 200, since this worker serves."""
     checks = {
         "database": await _check(lambda: connections.get("default").execute_query("SELECT 1")),
         "redis": await _check(lambda: get_redis().ping()),
     }
-    healthy = all(v == "ok" for v in checks.values())
-    return json(
-        {"status": "ok" if healthy else "degraded", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    dependencies_ok = all(v == "ok" for v in checks.values())
+    body: dict[str, Any] = {"checks": checks}
+    workers = await asyncio.to_thread(worker_health, request.app)
+    healthy = dependencies_ok
+    if workers is not None:
+        body["workers"] = workers
+        checks["workers"] = _workers_check(workers)
+        healthy = healthy and checks["workers"] == "ok"
+    body["status"] = "ok" if healthy else "degraded"
+    return json(body, status=200 if dependencies_ok else 503)
