@@ -7,7 +7,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from gateway.paging import PageQuery
-from matrix.models import WECHAT_PLATFORMS, InboxStatus, Platform
+from matrix.models import WECHAT_PLATFORMS, InboxStatus, Platform, ReassignmentStatus
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 WECHAT_APPID_RE = re.compile(r"^wx[0-9a-f]{16}$")
@@ -151,6 +151,69 @@ class InboxQuery(PageQuery):
 class AssignBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     department_code: str = Field(min_length=1, max_length=32)
+
+
+def _reason(value: str) -> str:
+    if len(value.strip()) < 2:
+        raise ValueError("请写明理由（至少 2 个字）")
+    return value.strip()
+
+
+class ReassignmentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    department_code: str = Field(min_length=1, max_length=32, description="应负责答复的部门代码")
+    reason: str = Field(max_length=200, description="为什么应由该部门答复（管理员会看到）")
+
+    check_reason = field_validator("reason")(_reason)
+
+
+class ApproveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    note: str | None = Field(None, max_length=200, description="给申请部门的说明（可选）")
+
+
+class RefuseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(max_length=200, description="不同意的理由（申请部门会看到）")
+
+    check_reason = field_validator("reason")(_reason)
+
+
+class ReassignmentQuery(PageQuery):
+    status: ReassignmentStatus | None = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return _strip(value) or None
+
+
+class ReassignmentOut(BaseModel):
+    id: int
+    message_id: int
+    from_department: str
+    from_department_name: str
+    to_department: str
+    to_department_name: str
+    reason: str = Field(description="申请部门写的理由")
+    status: ReassignmentStatus
+    status_label: str
+    requested_by: str
+    requested_at: str
+    decided_by: str | None
+    decision_note: str | None = Field(description="管理员同意时的说明或不同意的理由")
+    decided_at: str | None
+
+
+class ReassignmentAnswer(BaseModel):
+    request: ReassignmentOut
+
+
+class ReassignmentPage(BaseModel):
+    items: list[ReassignmentOut]
+    total: int
+    page: int
+    per_page: int
 
 
 class ReplyBody(BaseModel):
