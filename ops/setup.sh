@@ -73,7 +73,7 @@ if [ ! -f "$vendor/.installed" ] || [ package.json -nt "$vendor/.installed" ]; t
     done
     touch "$vendor/.installed"
   else
-    echo "npm is missing: install Node.js 20 (apt-get install nodejs npm) for the console's files"
+    echo "npm is missing: install Node.js 18 or later (apt-get install nodejs npm) for the console's files"
     exit 1
   fi
 fi
