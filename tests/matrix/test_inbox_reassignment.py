@@ -9,7 +9,7 @@ import httpx
 from gateway.audit import AuditRecord
 from matrix.models import InboxMessage
 from tests.conftest import assert_error
-from tests.gateway.staff_helpers import STRONG_PASSWORD, unique_username
+from tests.gateway.staff_helpers import STRONG_PASSWORD, create_staff
 from tests.matrix.matrix_helpers import sign_in
 from tests.matrix.test_inbox import follower_writes
 
@@ -18,18 +18,9 @@ API = "/api/v1/admin/inbox"
 
 async def _department_staff(api: httpx.AsyncClient, department: str) -> dict:
     admin = await sign_in(api, "admin")
-    username = unique_username("dept")
-    created = await api.post(
-        "/api/v1/admin/users",
-        headers=admin,
-        json={
-            "username": username,
-            "role": "department_staff",
-            "password": STRONG_PASSWORD,
-            "department_code": department,
-        },
+    _id, username = await create_staff(
+        api, admin, role="department_staff", prefix="dept", department_code=department
     )
-    assert created.status_code == 201, created.text
     return await sign_in(api, username, STRONG_PASSWORD)
 
 
