@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # something is wrong that a restart of the whole service may fix: it exits 1 instead.
     worker_restart_limit: int = Field(5, ge=1)
     worker_restart_window: float = Field(60.0, gt=0)
+    # Seconds `serve` waits for its workers to come up at start before it gives up (Sanic's
+    # own limit is 30 s, tight for a small county VM loading jieba's dictionary in each).
+    worker_start_timeout: float = Field(60.0, gt=0)
     # Seconds a search answer is reused for the same query (0: every query runs the search).
     search_cache_seconds: float = 30.0
 

@@ -134,6 +134,20 @@ class Supervisor:
         self.manager.monitor_publisher.send(f"{name}:")
 
 
+def set_start_timeout(seconds: float) -> None:
+    """How long the manager waits for every worker to acknowledge its start.
+
+    Sanic keeps it as a class attribute counted in 0.1 s polls (30 s) with no setting; a
+    worker still loading when it runs out takes the whole server down.
+    """
+    from sanic.worker.manager import WorkerManager
+    from sanic.worker.process import WorkerProcess
+
+    polls = max(1, int(seconds * 10))
+    WorkerManager.THRESHOLD = polls
+    WorkerProcess.THRESHOLD = polls
+
+
 def attach(app: Sanic) -> None:
     """Supervise the processes `govmatrix serve` manages (not with --single-process)."""
 

@@ -80,6 +80,9 @@ def serve(*args: str, **env: str) -> Iterator[Served]:
                 # URLs with it at start, pointing them at this short-lived server.
                 "APP_WECHAT_API_BASE": f"http://127.0.0.1:{free_port()}",
                 "APP_PUBLIC_BASE_URL": url,
+                # A machine busy with other suites may take longer than a minute to start
+                # three workers; waiting is all this test needs of it.
+                "APP_WORKER_START_TIMEOUT": "300",
                 **env,
             },
             stdout=out,
