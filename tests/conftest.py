@@ -31,7 +31,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+# A bound for a server that will never answer, not a timing: a fresh machine builds caches
+# (jieba's dictionary) on the first start, and a busy one may take a minute.
+START_TIMEOUT = 120.0
+
+
+def wait_http(
+    url: str, timeout: float = START_TIMEOUT, proc: subprocess.Popen | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
