@@ -164,3 +164,11 @@ async def finish(attempt: Attempt, *, verified: bool) -> tuple[bool, int]:
         _FINISH, len(keys), *keys, window, attempt.token, int(verified), *per_subject
     )
     return bool(newly), int(wait)
+
+
+async def release(attempt: Attempt) -> None:
+    """Give a place back without an outcome (the verification itself failed to run)."""
+    async with get_redis().pipeline(transaction=False) as pipe:
+        for subject in _subjects(attempt.username, attempt.ip):
+            pipe.zrem(subject.keys[1], attempt.token)
+        await pipe.execute()

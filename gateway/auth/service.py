@@ -255,9 +255,13 @@ async def authenticate(*, username: str, password: str, ip: str | None) -> Staff
         attempt = await lockout.reserve(username, ip)
     except lockout.Refused as exc:
         raise LoginLocked(exc.retry_after) from None
-    name = lockout.normalise(username)
-    staff = await StaffUser.get_or_none(username=name)
-    ok = await verify_password(staff.password_hash if staff else None, password)
+    try:
+        staff = await StaffUser.get_or_none(username=lockout.normalise(username))
+        ok = await verify_password(staff.password_hash if staff else None, password)
+    except BaseException:
+        # A database error or a cancelled request: no verdict, so the place is not a failure.
+        await lockout.release(attempt)
+        raise
     verified = ok and staff is not None and staff.is_active
     newly_locked, locked_for = await lockout.finish(attempt, verified=verified)
     if not verified or staff is None:
