@@ -10,7 +10,7 @@ from functools import partial
 
 from sanic import DefaultSanic, Sanic
 
-from gateway import connections, domains, errors, media, openapi
+from gateway import connections, domains, errors, media, openapi, supervisor
 from gateway.config import Settings, get_settings
 from gateway.jobs import worker as jobs_worker
 
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> DefaultSanic:
     errors.install(app)
     openapi.install(app)
     jobs_worker.attach(app)
+    supervisor.attach(app)
 
     for module_name in domains.blueprint_modules():
         module = importlib.import_module(module_name)

@@ -84,6 +84,9 @@ def serve(
     settings = get_settings()
     if dev and settings.is_production:
         fail("--dev is refused when APP_ENV=production")
+    from gateway import supervisor
+
+    supervisor.set_start_timeout(settings.worker_start_timeout)
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
     if worker is not None:
@@ -102,6 +105,9 @@ def serve(
         Sanic.serve_single(primary=app)
     else:
         Sanic.serve(primary=app, app_loader=loader)
+        if supervisor.gave_up():
+            # Non-zero, so systemd's Restart=on-failure starts the service again.
+            fail("a worker process kept dying; see the log above", supervisor.GAVE_UP_STATUS)
 
 
 @main.command()

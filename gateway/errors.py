@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json as json_lib
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from redis import exceptions as redis_errors
@@ -216,15 +218,76 @@ _SANIC_CODES = {
 # Route ids beyond a signed 64-bit integer cannot name a row in any table, and SQLite and
 # PostgreSQL both fail on them: answer 404 before a handler passes one to the database.
 MAX_ROUTE_ID = 2**63 - 1
+# A text route value (an account code, a plan code) names a row by a column of limited
+# length; a longer value cannot name anything, and tortoise refuses to filter a CharField by
+# it (a 500). Each handler declares its parameters' lengths with `route_max_length`; this is
+# the ceiling for any it does not declare (the longest code column we have).
+DEFAULT_ROUTE_TEXT_LENGTH = 64
+_ROUTE_LENGTHS = "route_max_length"
+# Linux's NAME_MAX: the longest file name (one path component) in bytes.
+NAME_MAX_BYTES = 255
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Redis failures (down, or too slow to answer) are the service's, not the client's: 503.
 _REDIS_ERRORS = (redis_errors.ConnectionError, redis_errors.TimeoutError)
 
 
-async def _route_ids_in_range(request: Request) -> None:
-    for value in request.match_info.values():
+def route_max_length(**lengths: int) -> Callable[[F], F]:
+    """Declare the longest value of each text route parameter (its column's max_length).
+
+    A longer value answers 404 before the handler runs, whatever the handler does with it:
+    `@route_max_length(code=32)` on `/accounts/<code:str>`.
+    """
+
+    def mark(handler: F) -> F:
+        # functools.wraps copies __dict__, so the mark survives the decorators around it.
+        setattr(handler, _ROUTE_LENGTHS, {**getattr(handler, _ROUTE_LENGTHS, {}), **lengths})
+        return handler
+
+    return mark
+
+
+def route_lengths(handler: Callable[..., Any]) -> dict[str, int]:
+    """The text parameter lengths a handler declared (tests iterate the routes with it)."""
+    return dict(getattr(handler, _ROUTE_LENGTHS, {}))
+
+
+def possible_file_path(path: str) -> bool:
+    """Whether a requested path could name a file at all: a NUL byte (ValueError) or a
+    component longer than the file system allows (OSError) fails every file-system call."""
+    name = unquote(path)
+    return "\x00" not in name and all(
+        len(part.encode("utf-8", "surrogatepass")) <= NAME_MAX_BYTES for part in name.split("/")
+    )
+
+
+def _is_static(request: Request) -> bool:
+    route = request.route
+    return route is not None and bool(getattr(route.extra, "static", False))
+
+
+async def _route_values_in_range(request: Request) -> None:
+    route = request.route
+    if route is None:
+        return
+    if _is_static(request):
+        # Sanic's file handler would log a traceback and answer 500 for these.
+        if not possible_file_path(request.path):
+            raise NotFound("未找到该文件")
+        return
+    lengths = route_lengths(route.handler)
+    for name, value in request.match_info.items():
         if isinstance(value, int) and not -MAX_ROUTE_ID <= value <= MAX_ROUTE_ID:
             raise NotFound()
+        if isinstance(value, str) and len(value) > lengths.get(name, DEFAULT_ROUTE_TEXT_LENGTH):
+            raise NotFound()
+
+
+def unexpected_error(request: Request, exc: BaseException) -> HTTPResponse:
+    """A 500 in the one error shape, with the traceback in the log."""
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(500, "internal_error", "服务器内部错误，请稍后再试")
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -243,12 +306,21 @@ def _allowed_methods(request: Request) -> list[str]:
 def install(app: DefaultSanic) -> None:
     """Route every exception through the one error shape."""
 
-    app.register_middleware(_route_ids_in_range, "request")
+    app.register_middleware(_route_values_in_range, "request")
 
     @app.exception(*_REDIS_ERRORS)
     async def _redis_down(request: Request, exc: Exception) -> HTTPResponse:
         log.error("Redis unavailable on %s %s: %r", request.method, request.path, exc)
         return error_response(503, "unavailable", "服务暂时不可用，请稍后再试")
+
+    @app.exception(OSError)
+    async def _file_system_error(request: Request, exc: OSError) -> HTTPResponse:
+        # Whatever the file system says about a requested name on a static route (not a
+        # directory, a loop of links, no permission), there is no file there to serve.
+        if _is_static(request):
+            log.warning("static %s: %s", request.path[:200], type(exc).__name__)
+            return error_response(404, "not_found", "未找到该文件")
+        return unexpected_error(request, exc)
 
     @app.exception(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> HTTPResponse:
@@ -271,5 +343,4 @@ def install(app: DefaultSanic) -> None:
 
     @app.exception(Exception)
     async def _unexpected(request: Request, exc: Exception) -> HTTPResponse:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "服务器内部错误，请稍后再试")
+        return unexpected_error(request, exc)

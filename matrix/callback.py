@@ -27,8 +27,9 @@ from sanic_ext import openapi
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
-from gateway.errors import ApiError, error_response
+from gateway.errors import ApiError, error_response, route_max_length
 from matrix.callback_xml import MalformedXml, parse_document
+from matrix.models import CODE_MAX_LENGTH
 from matrix.service import intake
 from matrix.service.callback_accounts import CallbackAccount, get_callback_account
 from matrix.service.registry import sync_all_with_sandbox
@@ -233,6 +234,7 @@ def _rejection(code: str, exc: Rejected, request: Request) -> HTTPResponse:
 @_signed
 @openapi.parameter("echostr", str, "query", description="returned as is when the signature holds")
 @openapi.response(200, _TEXT, "echostr")
+@route_max_length(code=CODE_MAX_LENGTH)
 async def verify(request: Request, code: str) -> HTTPResponse:
     """WeChat's URL check: echo `echostr` when the signature is right."""
     try:
@@ -250,6 +252,7 @@ async def verify(request: Request, code: str) -> HTTPResponse:
 @openapi.parameter("encrypt_type", str, "query", description="aes in safe mode")
 @openapi.body({"application/xml": _XML, "text/xml": _XML}, required=True)
 @openapi.response(200, {**_TEXT, "application/xml": _XML}, "success, or a passive reply")
+@route_max_length(code=CODE_MAX_LENGTH)
 async def receive(request: Request, code: str) -> HTTPResponse:
     """A follower message or platform event; answers `success` or a passive reply."""
     try:

@@ -12,7 +12,9 @@ DOMAIN = Domain(
     jobs=("matrix.jobs",),
     templates=("matrix",),
     permissions={
-        "editor": frozenset({"inbox.read", "inbox.reply", "accounts.read"}),
+        # inbox.assign: hand messages to departments and decide departments' requests to move
+        # one (administrators hold it too, as every permission).
+        "editor": frozenset({"inbox.read", "inbox.reply", "inbox.assign", "accounts.read"}),
         "reviewer": frozenset({"accounts.read", "inbox.read"}),
         "department_staff": frozenset({"inbox.read", "inbox.reply"}),
     },

@@ -18,8 +18,9 @@ from pydantic.json_schema import JsonDict
 
 from gateway.config import get_settings
 from gateway.openapi import ResponseModel
+from gateway.paging import PageQuery
 from gateway.schemas import PatchModel, documented, optional
-from matrix.models import WECHAT_PLATFORMS, InboxStatus, Platform
+from matrix.models import WECHAT_PLATFORMS, InboxStatus, Platform, ReassignmentStatus
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 WECHAT_APPID_RE = re.compile(r"^wx[0-9a-f]{16}$")
@@ -239,13 +240,10 @@ class RotateSecret(BaseModel):
     secret: Secret
 
 
-class InboxQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    account: str | None = Field(default=None, max_length=32)
-    department: str | None = Field(default=None, max_length=32)
+class InboxQuery(PageQuery):
+    account: str | None = Field(None, max_length=32)
+    department: str | None = Field(None, max_length=32)
     status: InboxStatus | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    per_page: int = Field(20, ge=1, le=100)
 
     @field_validator("account", "department", "status", mode="before")
     @classmethod
@@ -257,6 +255,69 @@ class InboxQuery(BaseModel):
 class AssignBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     department_code: str = Field(min_length=1, max_length=32)
+
+
+def _reason(value: str) -> str:
+    if len(value.strip()) < 2:
+        raise ValueError("请写明理由（至少 2 个字）")
+    return value.strip()
+
+
+class ReassignmentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    department_code: str = Field(min_length=1, max_length=32, description="应负责答复的部门代码")
+    reason: str = Field(max_length=200, description="为什么应由该部门答复（管理员会看到）")
+
+    check_reason = field_validator("reason")(_reason)
+
+
+class ApproveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    note: str | None = Field(None, max_length=200, description="给申请部门的说明（可选）")
+
+
+class RefuseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(max_length=200, description="不同意的理由（申请部门会看到）")
+
+    check_reason = field_validator("reason")(_reason)
+
+
+class ReassignmentQuery(PageQuery):
+    status: ReassignmentStatus | None = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return _strip(value) or None
+
+
+class ReassignmentOut(ResponseModel):
+    id: int
+    message_id: int
+    from_department: str
+    from_department_name: str
+    to_department: str
+    to_department_name: str
+    reason: str = Field(description="申请部门写的理由")
+    status: ReassignmentStatus
+    status_label: str
+    requested_by: str
+    requested_at: str
+    decided_by: str | None
+    decision_note: str | None = Field(description="管理员同意时的说明或不同意的理由")
+    decided_at: str | None
+
+
+class ReassignmentAnswer(ResponseModel):
+    request: ReassignmentOut
+
+
+class ReassignmentPage(ResponseModel):
+    items: list[ReassignmentOut]
+    total: int
+    page: int
+    per_page: int
 
 
 class ReplyBody(BaseModel):

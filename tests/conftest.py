@@ -33,8 +33,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-# Generous: on a machine shared by several suites a server can take a minute to start.
-def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen | None = None) -> None:
+# A bound for a server that will never answer, not a timing: a fresh machine builds caches
+# (jieba's dictionary) on the first start, and a busy one may take a minute.
+START_TIMEOUT = 120.0
+
+
+def wait_http(
+    url: str, timeout: float = START_TIMEOUT, proc: subprocess.Popen | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -79,6 +85,17 @@ TEST_ENV = {
     "APP_PUBLIC_BASE_URL": f"http://127.0.0.1:{SERVER_PORT}",
 }
 os.environ.update(TEST_ENV)
+
+
+def real_clock_env() -> dict[str, str]:
+    """The environment without libfaketime, for programs that are not ours (redis-server):
+    under `ops/midnight.sh` our processes share a shifted clock, but libfaketime crashes
+    Redis's allocator at start, and a real Redis keeps real time anyway."""
+    env = dict(os.environ)
+    preload = [p for p in env.pop("LD_PRELOAD", "").split() if "faketime" not in p]
+    if preload:
+        env["LD_PRELOAD"] = " ".join(preload)
+    return {k: v for k, v in env.items() if not k.startswith("FAKETIME")}
 
 
 def run_cli(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:

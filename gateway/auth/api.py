@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
@@ -33,12 +31,9 @@ from gateway.auth.schemas import (
 from gateway.auth.sessions import revoke_session
 from gateway.errors import Unauthorized, error_response, parse_body, parse_query
 from gateway.openapi import json_body, query, returns
+from gateway.paging import page_answer
 
 bp = Blueprint("staff_api", url_prefix="/api/v1/admin")
-
-
-def _page(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 @bp.post("/session")
@@ -105,7 +100,8 @@ async def list_users(request: Request) -> HTTPResponse:
     rows, total = await service.list_staff(
         page=query.page, per_page=query.per_page, role=query.role, q=query.q
     )
-    return json(_page([service.staff_to_dict(s) for s in rows], total, query.page, query.per_page))
+    items = [service.staff_to_dict(s) for s in rows]
+    return json(page_answer(items, total=total, page=query.page, per_page=query.per_page))
 
 
 @bp.post("/users")
@@ -165,4 +161,5 @@ async def list_audit(request: Request) -> HTTPResponse:
         target_type=query.target_type,
         target_id=query.target_id,
     )
-    return json(_page([audit.record_to_dict(r) for r in rows], total, query.page, query.per_page))
+    items = [audit.record_to_dict(r) for r in rows]
+    return json(page_answer(items, total=total, page=query.page, per_page=query.per_page))

@@ -28,8 +28,9 @@ from gateway.auth.schemas import StaffCreate, StaffPatch
 from gateway.auth.sessions import revoke_session
 from gateway.clock import now
 from gateway.console import register_nav, register_tile, render
-from gateway.errors import ApiError, validate
+from gateway.errors import ApiError, parse_query, validate
 from gateway.org import Department, Village
+from gateway.paging import ConsolePageQuery, page_count
 
 bp = Blueprint("staff_console")
 
@@ -162,8 +163,8 @@ async def _users_page(
     message: str | None = None,
     error: str | None = None,
 ) -> HTTPResponse:
-    page = max(1, min(_int(request.args.get("page"), 1), 100_000))
-    users, total = await service.list_staff(page=page, per_page=50)
+    paging = console_paging(request)
+    users, total = await service.list_staff(page=paging.page, per_page=paging.per_page)
     departments, villages = await _org_choices()
     return render(
         request,
@@ -171,8 +172,8 @@ async def _users_page(
         status=status,
         users=users,
         total=total,
-        page=page,
-        pages=max(1, (total + 49) // 50),
+        page=paging.page,
+        pages=page_count(total, paging.per_page),
         roles=[(r.value, ROLE_LABELS[r]) for r in Role],
         departments=departments,
         villages=villages,
@@ -184,11 +185,12 @@ async def _users_page(
     )
 
 
-def _int(value: str | None, default: int) -> int:
+def console_paging(request: Request) -> ConsolePageQuery:
+    """The page a console table shows; a hand-edited bad value shows the first page."""
     try:
-        return int(value or default)
-    except ValueError:
-        return default
+        return parse_query(request, ConsolePageQuery)
+    except ApiError:
+        return ConsolePageQuery.model_validate({})
 
 
 @bp.get("/console/users")
@@ -263,15 +265,17 @@ async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
 @staff_required(AUDIT_READ)
 async def audit_page(request: Request) -> HTTPResponse:
     """The audit log (admins): who did what, when, from where."""
-    page = max(1, min(_int(request.args.get("page"), 1), 100_000))
+    paging = console_paging(request)
     action = (request.args.get("action") or "").strip()[:64] or None
-    rows, total = await audit.list_records(page=page, per_page=50, action=action)
+    rows, total = await audit.list_records(
+        page=paging.page, per_page=paging.per_page, action=action
+    )
     return render(
         request,
         "auth/audit.html",
         rows=rows,
         total=total,
-        page=page,
-        pages=max(1, (total + 49) // 50),
+        page=paging.page,
+        pages=page_count(total, paging.per_page),
         action=action or "",
     )

@@ -25,6 +25,7 @@ from pydantic.json_schema import JsonDict
 from gateway.auth.models import ROLE_LABELS, Role
 from gateway.auth.passwords import MAX_LENGTH, MIN_LENGTH, PASSWORD_PATTERN, password_problem
 from gateway.openapi import ResponseModel
+from gateway.paging import PageQuery
 from gateway.schemas import PatchModel, stripped
 
 # Usernames are stored in lower case; typed in any case, with blanks around, they are folded.
@@ -199,16 +200,12 @@ class StaffPatch(PatchModel):
         return _unit_code(value, info, "villages", "没有这个村") or ""
 
 
-class StaffListQuery(BaseModel):
-    page: int = Field(1, ge=1, le=100_000)
-    per_page: int = Field(50, ge=1, le=200)
+class StaffListQuery(PageQuery):
     role: Role | None = Field(None, description="只看这个角色")
     q: str | None = Field(None, max_length=64)
 
 
-class AuditQuery(BaseModel):
-    page: int = Field(1, ge=1, le=100_000)
-    per_page: int = Field(50, ge=1, le=200)
+class AuditQuery(PageQuery):
     action: str | None = Field(None, max_length=64)
     actor_id: int | None = None
     target_type: str | None = Field(None, max_length=64)

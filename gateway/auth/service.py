@@ -17,6 +17,7 @@ from gateway.auth.schemas import StaffCreate, StaffPatch, department_problem, vi
 from gateway.clock import SHANGHAI, to_iso
 from gateway.errors import ApiError, Conflict, Invalid, NotFound, Unauthorized, revalidate
 from gateway.org import Department, Village
+from gateway.paging import fetch_page
 
 
 class LoginLocked(ApiError):
@@ -72,7 +73,7 @@ async def get_active_staff(*, staff_id: int) -> StaffUser | None:
 
 
 async def list_staff(
-    *, page: int = 1, per_page: int = 50, role: str | None = None, q: str | None = None
+    *, page: int = 1, per_page: int = 20, role: str | None = None, q: str | None = None
 ) -> tuple[list[StaffUser], int]:
     """Staff users in creation order, with the total count for pagination."""
     query = StaffUser.all()
@@ -80,9 +81,7 @@ async def list_staff(
         query = query.filter(role=role)
     if q:
         query = query.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
-    total = await query.count()
-    rows = await query.order_by("id").offset((page - 1) * per_page).limit(per_page)
-    return list(rows), total
+    return await fetch_page(query.order_by("id"), page=page, per_page=per_page)
 
 
 async def count_staff(*, active_only: bool = True) -> int:
@@ -212,27 +211,29 @@ async def authenticate(*, username: str, password: str, ip: str | None) -> Staff
 
     Every failure (unknown user, wrong password, deactivated user) gives the same answer after
     the same amount of work, so neither the message nor the timing reveals which usernames exist.
+    The attempt takes its place in the lockout before the password is verified, so parallel
+    guesses cannot outrun the limit; each verified failure is audited.
     """
-    retry_after = await lockout.locked_for(username, ip)
-    if retry_after:
-        raise LoginLocked(retry_after)
-    staff = await StaffUser.get_or_none(username=username.strip().lower()[:64])
-    ok = await verify_password(staff.password_hash if staff else None, password)
-    if not ok or staff is None or not staff.is_active:
-        locked = await lockout.register_failure(username, ip)
-        if locked:
-            await audit.record(
-                actor_id=staff.id if staff else None,
-                actor_name=username.strip()[:64] or "-",
-                action="staff.login_locked",
-                target_type="staff_user",
-                target_id=staff.id if staff else None,
-                detail={"username": username.strip()[:64]},
-                ip=ip,
-            )
-            raise LoginLocked(locked)
+    try:
+        attempt = await lockout.reserve(username, ip)
+    except lockout.Refused as exc:
+        raise LoginLocked(exc.retry_after) from None
+    try:
+        staff = await StaffUser.get_or_none(username=lockout.normalise(username))
+        ok = await verify_password(staff.password_hash if staff else None, password)
+    except BaseException:
+        # A database error or a cancelled request: no verdict, so the place is not a failure.
+        await lockout.release(attempt)
+        raise
+    verified = ok and staff is not None and staff.is_active
+    newly_locked, locked_for = await lockout.finish(attempt, verified=verified)
+    if not verified or staff is None:
+        await _audit_failure(staff, username, ip, "staff.login_failed")
+        if newly_locked:
+            await _audit_failure(staff, username, ip, "staff.login_locked")
+        if locked_for:
+            raise LoginLocked(locked_for)
         raise Unauthorized("用户名或密码错误", code="invalid_credentials")
-    await lockout.clear_failures(username)
     staff.last_login_at = datetime.now(UTC)
     update_fields = ["last_login_at"]
     if needs_rehash(staff.password_hash):
@@ -240,6 +241,22 @@ async def authenticate(*, username: str, password: str, ip: str | None) -> Staff
         update_fields.append("password_hash")
     await staff.save(update_fields=update_fields)
     return staff
+
+
+async def _audit_failure(
+    staff: StaffUser | None, username: str, ip: str | None, action: str
+) -> None:
+    # Failed sign-ins are few by construction (the lockout bounds them), and the county's
+    # administrators want to see guessing: every verified failure leaves a record.
+    await audit.record(
+        actor_id=staff.id if staff else None,
+        actor_name=username.strip()[:64] or "-",
+        action=action,
+        target_type="staff_user",
+        target_id=staff.id if staff else None,
+        detail={"username": username.strip()[:64]},
+        ip=ip,
+    )
 
 
 async def login(

@@ -24,7 +24,12 @@ async def list_jobs(request: Request) -> HTTPResponse:
     """Background jobs, newest first; filter by `state` and `kind`."""
     query = parse_query(request, JobQuery)
     return json(
-        await service.listing(state=query.state or None, kind=query.kind or None, page=query.page)
+        await service.listing(
+            state=query.state or None,
+            kind=query.kind or None,
+            page=query.page,
+            per_page=query.per_page,
+        )
     )
 
 

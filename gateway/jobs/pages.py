@@ -14,7 +14,7 @@ from gateway.console import register_nav, register_tile, render
 from gateway.errors import parse_query
 from gateway.jobs import service
 from gateway.jobs.models import STATE_LABELS, JobState
-from gateway.jobs.schemas import JobQuery
+from gateway.jobs.schemas import ConsoleJobQuery
 
 bp = Blueprint("jobs_console")
 
@@ -29,9 +29,9 @@ register_nav("后台任务", "/console/jobs", READ, order=800)
 @staff_required(READ)
 async def jobs_page(request: Request) -> HTTPResponse:
     """Console page of background jobs, filtered by state and kind (htmx table refresh)."""
-    query = parse_query(request, JobQuery)
+    query = parse_query(request, ConsoleJobQuery)
     listing = await service.listing(
-        state=query.state or None, kind=query.kind or None, page=query.page
+        state=query.state or None, kind=query.kind or None, page=query.page, per_page=query.per_page
     )
     template = "jobs/jobs_table.html" if request.headers.get("HX-Request") else "jobs/jobs.html"
     return render(

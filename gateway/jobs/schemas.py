@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gateway.openapi import ResponseModel
+from gateway.paging import ConsolePageQuery, PageQuery
 
 
-class JobQuery(BaseModel):
+class JobQuery(PageQuery):
     state: Literal["queued", "running", "succeeded", "failed", "dead", ""] = ""
     kind: str = Field("", max_length=100)
-    page: int = Field(1, ge=1, le=100_000)
+
+
+class ConsoleJobQuery(JobQuery, ConsolePageQuery):
+    """The console's table: the same filters, 50 rows a page."""
 
 
 class JobOut(ResponseModel):
@@ -42,5 +46,5 @@ class JobListing(ResponseModel):
     items: list[JobOut]
     total: int
     page: int
-    page_size: int
+    per_page: int
     counts: dict[str, int] = Field(description="jobs per state")

@@ -147,9 +147,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, int]:
     return summary
 
 
-async def snapshot_followers() -> int:
-    """Write today's follower count of every account (the daily job; subscribes update it too)."""
-    today = today_local()
+async def snapshot_followers(*, day: date | None = None) -> int:
+    """Write the day's (default: today's) follower count of every account (the hourly job;
+    subscribes update it too)."""
+    today = day or today_local()
     written = 0
     for account in await Account.all():
         async with in_transaction():

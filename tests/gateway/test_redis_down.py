@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import RUN_DIR, assert_error, free_port, running_app
+from tests.conftest import RUN_DIR, assert_error, free_port, real_clock_env, running_app
 
 
 @dataclass
@@ -30,6 +30,7 @@ def own_redis_server(prepared_database: str, sandbox_url: str) -> Iterator[Stack
     redis = subprocess.Popen(
         ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""],
         cwd=redis_dir,
+        env=real_clock_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

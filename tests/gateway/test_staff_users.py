@@ -38,7 +38,7 @@ async def test_admin_creates_an_editor_who_can_then_sign_in(api):
 
 async def test_admin_lists_users_with_role_labels(api):
     admin = await sign_in(api, "admin")
-    response = await api.get("/api/v1/admin/users?per_page=200", headers=admin)
+    response = await api.get("/api/v1/admin/users?per_page=100", headers=admin)
     assert response.status_code == 200
     body = response.json()
     by_name = {u["username"]: u for u in body["items"]}

@@ -4,6 +4,8 @@ import secrets
 import time
 from datetime import timedelta
 
+import pytest
+
 from gateway.audit import AuditRecord
 from matrix.models import Account, Follower, InboxMessage
 from matrix.service.common import now_utc
@@ -26,6 +28,7 @@ async def follower_writes(sandbox, code: str, content: str) -> InboxMessage:
     return await InboxMessage.get(openid=fan)
 
 
+@pytest.mark.dates
 async def test_reply_within_48_hours_reaches_the_follower(api, sandbox, db):
     message = await follower_writes(sandbox, "mcjy", "请问小学入学需要哪些材料？")
     headers = await sign_in(api, "editor")

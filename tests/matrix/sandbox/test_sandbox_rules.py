@@ -8,10 +8,11 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 import xmltodict
 
 from tests.conftest import GOVMATRIX, ROOT, free_port, wait_http
-from tests.matrix.wechat.support import callback_receiver, register_app
+from tests.matrix.wechat.support import callback_receiver, pin_clock, register_app
 
 
 async def _token(sandbox: httpx.AsyncClient, appid: str, secret: str) -> str:
@@ -64,10 +65,12 @@ async def test_token_errors_are_wechat_shaped(sandbox: httpx.AsyncClient) -> Non
     assert unknown.json()["errcode"] == 40066
 
 
+@pytest.mark.dates
 async def test_stable_token_is_stable_and_force_refresh_is_limited(
     sandbox: httpx.AsyncClient,
 ) -> None:
     app = await register_app(sandbox)
+    await pin_clock(sandbox, app)  # twenty 31-second steps must stay within one day
     body = {"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
 
     async def stable(force: bool = False) -> dict:
