@@ -445,6 +445,9 @@ class MessageOut(ResponseModel):
     reply_workdays: int | None = Field(description="回复用了几个工作日")
     reply_deadline: date = Field(description="应回复日期（收到后 3 个工作日）")
     overdue: bool
+    reassignment: ReassignmentOut | None = Field(
+        None, description="最近一次改派申请（部门提出，管理员或编辑决定）"
+    )
 
 
 class MessageAnswer(ResponseModel):
