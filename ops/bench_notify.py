@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 
+from ops.bench_kit import Bench, part
+
 ROOT = Path(__file__).resolve().parent.parent
 PURPOSE = "article_published"
 RESIDENTS = 100_000
@@ -44,15 +46,21 @@ GRANT_BATCH = 50_000
 # --- in the bench process ------------------------------------------------------------------
 
 
-def rows(env: dict[str, str], sandbox_url: str, bench_dir: Path) -> list[tuple[str, str]]:
-    """`make bench`'s rows (BENCH_NOTIFY_RESIDENTS, BENCH_NOTIFY_WORKERS override the run)."""
+@part("notify")
+def notify(bench: Bench) -> None:
+    """The notification fan-out (BENCH_NOTIFY_RESIDENTS, BENCH_NOTIFY_WORKERS override the run)."""
     residents = int(os.environ.get("BENCH_NOTIFY_RESIDENTS", RESIDENTS))
     workers = int(os.environ.get("BENCH_NOTIFY_WORKERS", WORKERS))
     print(f"==> notification fan-out: {residents:,} residents, {workers} worker(s)")
     try:
-        return figures(env, sandbox_url, bench_dir, residents=residents, workers=workers)
-    except Exception as exc:  # a broken scenario must not hide the bench's other figures
-        return [("notify fan-out", f"failed: {str(exc)[:160]}")]
+        rows = figures(
+            bench.stack.env, bench.sandbox_url, bench.dir, residents=residents, workers=workers
+        )
+    # A broken part must not hide the bench's other figures.
+    except Exception as exc:  # noqa: BLE001
+        rows = [("notify fan-out", f"failed: {str(exc)[:160]}")]
+    for label, value in rows:
+        bench.note(label, value)
 
 
 def figures(
@@ -278,14 +286,12 @@ def main() -> None:
             result = run_async(lambda: _send(args.domain))
         print(json.dumps(result, ensure_ascii=False))
         return
+    # Standalone: the bench's own stack with this part only (and the bare floor).
     from ops import bench
 
-    with bench.bench_stack(1) as (stack, sandbox_url, _app_url, _bare_url):
-        rows = figures(
-            stack.env, sandbox_url, bench.BENCH_DIR, residents=args.residents, workers=args.workers
-        )
-    for label, value in rows:
-        print(f"{label}: {value}")
+    os.environ["BENCH_NOTIFY_RESIDENTS"] = str(args.residents)
+    os.environ["BENCH_NOTIFY_WORKERS"] = str(args.workers)
+    bench.run(seconds=10, workers=1, only=frozenset({"bare", "notify"}))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""`govmatrix sandbox`: run the WeChat sandbox."""
+"""`govmatrix sandbox`: run the WeChat sandbox.
+
+Commands import what they use inside their function: `govmatrix` loads every command
+module at start, and each command should pay only for its own imports.
+"""
 
 from __future__ import annotations
 
