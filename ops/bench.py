@@ -31,6 +31,7 @@ PART_MODULES = (
     "ops.bench_catalogue",
     "ops.bench_callback",
     "ops.bench_tokens",
+    "ops.bench_notify",
 )
 
 # BENCH_DIR lets two benches run side by side (each wipes its directory at the start).

@@ -144,13 +144,16 @@ def sandbox_url() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_app(port: int, log_path: Path, *extra_args: str, **env: str) -> Iterator[str]:
-    """`govmatrix serve --single-process` on a port, with the suite's environment plus `env`;
-    yields its URL once /healthz answers and stops it afterwards."""
+def running_app(
+    port: int, log_path: Path, *extra_args: str, command: list[str] | None = None, **env: str
+) -> Iterator[str]:
+    """`govmatrix serve --single-process` on a port (or another `command` serving the app),
+    with the suite's environment plus `env`; yields its URL once /healthz answers and stops it
+    afterwards."""
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [GOVMATRIX, "serve", "--port", str(port), "--single-process", *extra_args],
+            command or [GOVMATRIX, "serve", "--port", str(port), "--single-process", *extra_args],
             cwd=ROOT,
             env={**os.environ, **TEST_ENV, "APP_PUBLIC_BASE_URL": url, **env},
             stdout=log,

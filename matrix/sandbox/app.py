@@ -23,6 +23,7 @@ from matrix.sandbox import (
     events,
     followers,
     page,
+    subscribe,
 )
 from matrix.sandbox.core import WxError
 from matrix.sandbox.store import Store
@@ -42,8 +43,11 @@ def create_app(
     # Seconds before an asynchronous job (publish, group send) completes and its event is sent.
     app.ctx.event_delay = event_delay
     app.ctx.tasks = set()
+    # Subscribe templates per app, read once (matrix/sandbox/subscribe.py).
+    app.ctx.subscribe_templates = {}
 
-    for module in (control, followers, page, api_auth, api_content, api_message, api_wxa):
+    modules = (control, followers, subscribe, page, api_auth, api_content, api_message, api_wxa)
+    for module in modules:
         app.blueprint(module.bp)
 
     # A developer opening the sandbox's bare address gets its page, not WeChat's 40066.
