@@ -56,7 +56,6 @@ async def letter_context(
     """What every letter template may use, plus the step's own values."""
     department = await get_department(app.department_code)
     name = department.name if department else app.department_code
-    short = (department.short_name or department.name) if department else app.department_code
     return {
         "name": app.name,
         "receipt_no": app.receipt_no,
@@ -66,7 +65,6 @@ async def letter_context(
         "date_cn": letters.cn_date(on),
         "delivery_label": DELIVERY_LABELS[Delivery(app.delivery)],
         "year": on.year,
-        "short": short,
         **extra,
     }
 
@@ -77,8 +75,7 @@ async def store_letter(
     """Render a letter to PDF (in a thread: it is CPU work) and keep it with the application."""
     context = {
         **context,
-        "letter_no": f"{context['short']}依申请公开{LETTER_PREFIX[kind]}〔{context['year']}〕"
-        f"{app.receipt_no}号",
+        "letter_no": f"依申请公开{LETTER_PREFIX[kind]}〔{context['year']}〕第 {app.receipt_no} 号",
     }
     pdf = await asyncio.to_thread(letters.render_pdf, TEMPLATE[kind], context)
     return await ApplicationFile.create(

@@ -7,7 +7,7 @@ import hmac
 from datetime import date, timedelta
 from typing import Any
 
-from tortoise.expressions import Case, Q, When
+from tortoise.expressions import Case, F, Q, When
 from tortoise.functions import Count
 
 from gateway import crypto
@@ -181,8 +181,10 @@ async def list_for_staff(
         await query.annotate(
             finished_rank=Case(When(finished_on__isnull=True, then="0"), default="1"),
             deadline_rank=Case(When(deadline__isnull=True, then="1"), default="0"),
+            # Finished ones all sort equal here, then newest answer first.
+            open_deadline=Case(When(finished_on__isnull=True, then=F("deadline")), default=None),
         )
-        .order_by("finished_rank", "deadline_rank", "deadline", "-id")
+        .order_by("finished_rank", "deadline_rank", "open_deadline", "-finished_on", "-id")
         .offset((page - 1) * per_page)
         .limit(per_page)
     )

@@ -50,6 +50,12 @@ Component({
     onNormativeTap() {
       wx.navigateTo({url: '/pages/normative/index'})
     },
+    onApplyTap() {
+      wx.navigateTo({url: '/pages/apply/index'})
+    },
+    onMyApplicationsTap() {
+      wx.navigateTo({url: '/pages/applications/index'})
+    },
     onLargeTextChange(e) {
       const large = Boolean(e.detail.value)
       display.setLargeText(large)

@@ -1,0 +1,106 @@
+// One application: its state, the deadline and how it was computed step by step (received
+// on, counted days, holidays and weekends skipped, make-up working days, pauses, extension),
+// the answer with its reasons, and the letters, opened on the phone.
+const applications = require('../../utils/applications')
+const pageBehavior = require('../../behaviors/page')
+
+function sizeLabel(bytes) {
+  if (!bytes) return ''
+  if (bytes < 1024 * 1024) return Math.max(1, Math.round(bytes / 1024)) + ' KB'
+  return (bytes / 1024 / 1024).toFixed(1) + ' MB'
+}
+
+function fileType(name) {
+  const match = /\.([A-Za-z0-9]+)$/.exec(String(name || ''))
+  return match ? match[1].toLowerCase() : ''
+}
+
+Component({
+  behaviors: [pageBehavior],
+  data: {app: null, steps: [], files: [], facts: [], created: false, loading: true, failed: false},
+  methods: {
+    onLoad(query) {
+      this.applicationId = query.id
+      this.setData({created: query.created === '1'})
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    load() {
+      this.setData({loading: true, failed: false})
+      return applications
+        .get(this.applicationId)
+        .then(a => {
+          this.setData({
+            loading: false,
+            app: {
+              id: a.id,
+              receiptNo: a.receipt_no,
+              state: a.state,
+              stateLabel: a.state_label,
+              line: applications.deadlineLine(a),
+              overdue: Boolean(a.overdue),
+              description: a.description,
+              answer: a.answer
+                ? {
+                    result: a.answer.result_label,
+                    on: a.answer.answered_on,
+                    reasons: a.answer.reasons.map(r => r.label).join('；'),
+                    explanation: a.answer.explanation,
+                  }
+                : null,
+            },
+            facts: [
+              ['name', '申请人', a.name],
+              ['id', a.id_type_label || '证件', a.id_masked],
+              ['phone', '联系电话', a.phone_masked],
+              ['department', '受理机关', a.department_name],
+              ['channel', '提交方式', a.channel_label],
+              ['received', '收到日期', a.received_on],
+            ]
+              .filter(f => f[2])
+              .map(([key, label, value]) => ({key, label, value})),
+            steps: a.calculation.map((s, i) => ({key: i, kind: s.kind, text: s.text})),
+            files: a.files.map(f => ({id: f.id, name: f.name, label: f.kind_label, size: sizeLabel(f.size), url: applications.fileUrl(f.url)})),
+          })
+          wx.setNavigationBarTitle({title: '申请 ' + a.receipt_no})
+        })
+        .catch(() => this.setData({loading: false, failed: true}))
+    },
+    // Letters are PDFs (attachments may be Office files or pictures): download by the signed
+    // link the detail gave, then open.
+    onFileTap(e) {
+      const file = this.data.files[e.currentTarget.dataset.index]
+      const type = fileType(file.name)
+      if (['jpg', 'jpeg', 'png'].includes(type)) {
+        wx.previewImage({urls: [file.url], current: file.url})
+        return
+      }
+      wx.showLoading({title: '正在打开'})
+      wx.downloadFile({
+        url: file.url,
+        success: res => {
+          wx.hideLoading()
+          if (res.statusCode !== 200) {
+            wx.showToast({title: '链接已过期，请下拉刷新后再打开', icon: 'none'})
+            return
+          }
+          wx.openDocument({
+            filePath: res.tempFilePath,
+            fileType: type || 'pdf',
+            showMenu: true,
+            fail: () => wx.showToast({title: '此文件无法在手机上打开', icon: 'none'}),
+          })
+        },
+        fail: () => {
+          wx.hideLoading()
+          wx.showToast({title: '文件暂时无法下载', icon: 'none'})
+        },
+      })
+    },
+    onRetry() {
+      return this.load()
+    },
+  },
+})
