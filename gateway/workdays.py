@@ -25,7 +25,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -131,6 +132,9 @@ class CalendarView:
         self._years = dict(years)
         self._days: dict[date, Day] = {}
         self._resolved: set[int] = set()
+        # Ordinals of every working day of the loaded years, ascending (built on first use):
+        # counting n working days becomes one bisection instead of a walk through the days.
+        self._working: list[int] | None = None
         digest = hashlib.sha256()
         for year in sorted(self._years):
             cal = self._years[year]
@@ -181,11 +185,59 @@ class CalendarView:
     def is_workday(self, day: date) -> bool:
         return self.day(day).working
 
+    def _index(self) -> list[int]:
+        if self._working is None:
+            working: list[int] = []
+            for year in sorted(self._years):
+                day = date(year, 1, 1)
+                while day.year == year:
+                    if self.is_workday(day):
+                        working.append(day.toordinal())
+                    day += timedelta(days=1)
+            self._working = working
+        return self._working
+
+    def _require(self, first: date, last: date) -> None:
+        """Raise CalendarMissing unless every year from `first` to `last` is loaded."""
+        for year in range(first.year, last.year + 1):
+            if year not in self._years:
+                raise CalendarMissing(year)
+
     def next_workday(self, day: date) -> date:
         """The day itself if it is a working day, otherwise the next working day."""
-        while not self.is_workday(day):
-            day += timedelta(days=1)
-        return day
+        return self.nth_workday_after(day - timedelta(days=1), 1)
+
+    def nth_workday_after(
+        self, after: date, n: int, skip: Sequence[tuple[date, date]] = ()
+    ) -> date:
+        """The `n`th working day after `after`, not counting the working days inside the
+        `(start, end]` spans of `skip` (pauses). Strict: raises CalendarMissing for any year
+        the count passes through that is not loaded."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        self._require(after, after)
+        working = self._index()
+        origin = after.toordinal()
+        first = bisect_right(working, origin)
+        spans = sorted((s.toordinal(), e.toordinal()) for s, e in skip if e > s)
+        needed = n
+        while True:
+            last = first + needed - 1
+            if last >= len(working):
+                raise CalendarMissing(max(self._years) + 1)
+            result = working[last]
+            paused, covered = 0, origin
+            for start, end in spans:
+                lo, hi = max(start, covered), min(end, result)
+                if hi > lo:
+                    paused += bisect_right(working, hi) - bisect_right(working, lo)
+                    covered = hi
+            if needed == n + paused:
+                break
+            needed = n + paused
+        found = date.fromordinal(result)
+        self._require(after, found)
+        return found
 
     def add_workdays(self, start: date, n: int) -> date:
         """The date `n` working days after `start` (day 0); strict like every lookup here."""
@@ -193,23 +245,15 @@ class CalendarView:
             raise ValueError("n must not be negative")
         if n == 0:
             return self.next_workday(start)
-        day, counted = start, 0
-        while counted < n:
-            day += timedelta(days=1)
-            if self.is_workday(day):
-                counted += 1
-        return day
+        return self.nth_workday_after(start, n)
 
     def workdays_between(self, a: date, b: date) -> int:
         """Working days after `a` up to and including `b` (negative when b is before a)."""
         if b < a:
             return -self.workdays_between(b, a)
-        count, day = 0, a
-        while day < b:
-            day += timedelta(days=1)
-            if self.is_workday(day):
-                count += 1
-        return count
+        self._require(a, b)
+        working = self._index()
+        return bisect_right(working, b.toordinal()) - bisect_right(working, a.toordinal())
 
 
 def _signature(folders: list[Path]) -> tuple[tuple[str, int, int], ...]:

@@ -18,7 +18,7 @@ carries the error and no deadline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -240,8 +240,9 @@ def describe_count(count: Count, *, pauses: Sequence[Pause] = ()) -> str:
 class _Walk:
     """Applies the events in order and writes the steps; the calendar may raise on any day."""
 
-    def __init__(self, cal: CalendarView) -> None:
+    def __init__(self, cal: CalendarView, words: bool) -> None:
         self.cal = cal
+        self.words = words
         self.calc = Calculation()
         self.extension: Event | None = None
         self.open_sent: Event | None = None
@@ -249,9 +250,15 @@ class _Walk:
         self.answer: Event | None = None
 
     def step(
-        self, kind: str, text: str, on: date | None = None, count: Count | None = None
+        self,
+        kind: str,
+        text: Callable[[], str],
+        on: date | None = None,
+        count: Count | None = None,
     ) -> None:
-        self.calc.steps.append(Step(kind, text, on, count))
+        # Words are built only when someone reads them (not when thousands are recomputed).
+        if self.words:
+            self.calc.steps.append(Step(kind, text(), on, count))
 
     def apply(self, event: Event) -> None:
         handler = getattr(self, "on_" + event.kind.value)
@@ -259,37 +266,41 @@ class _Walk:
 
     def on_submitted(self, ev: Event) -> None:
         how = ev.detail.get("channel_label") or "网上"
-        self.step("submitted", f"{fmt(ev.on)} 申请人通过{how}提交申请", ev.on)
+        self.step("submitted", lambda: f"{fmt(ev.on)} 申请人通过{how}提交申请", ev.on)
 
     def on_received(self, ev: Event) -> None:
         calc = self.calc
         calc.received_on = calc.day0 = ev.on
-        rule = RECEIPT_RULES.get(str(ev.detail.get("channel", "")), "")
-        text = f"{fmt(ev.on)} 收到申请，为第 0 日"
-        if rule:
-            text += f"（{rule}）"
-        if not self.cal.is_workday(ev.on):
-            text += "；当日为休息日，自其后第一个工作日起计算"
+        rest_day = not self.cal.is_workday(ev.on)  # also: is this year loaded at all?
+
+        def text() -> str:
+            rule = RECEIPT_RULES.get(str(ev.detail.get("channel", "")), "")
+            words = f"{fmt(ev.on)} 收到申请，为第 0 日" + (f"（{rule}）" if rule else "")
+            return words + ("；当日为休息日，自其后第一个工作日起计算" if rest_day else "")
+
         self.step("received", text, ev.on)
 
     def on_correction_requested(self, ev: Event) -> None:
         calc = self.calc
         period = int(ev.detail.get("period") or DEFAULT_CORRECTION_PERIOD)
-        since = self.cal.workdays_between(calc.received_on, ev.on) if calc.received_on else None
+        received = calc.received_on
         calc.correction_requested = calc.awaiting_correction = True
         calc.day0 = None
         self.pauses = []
         self.open_sent = None
-        calc.correction_due = self.cal.add_workdays(ev.on, period)
-        missing = str(ev.detail.get("missing") or "").strip()
-        after = f"（收到申请后第 {since} 个工作日）" if since is not None else ""
-        self.step(
-            "correction_requested",
-            f"{fmt(ev.on)} 一次性告知申请人补正{after}"
-            + (f"：{missing}" if missing else "")
-            + f"。答复期限停止计算；补正期限 {period} 个工作日，至 {fmt(calc.correction_due)}",
-            ev.on,
-        )
+        due = calc.correction_due = self.cal.add_workdays(ev.on, period)
+
+        def text() -> str:
+            since = self.cal.workdays_between(received, ev.on) if received else None
+            after = f"（收到申请后第 {since} 个工作日）" if since is not None else ""
+            missing = str(ev.detail.get("missing") or "").strip()
+            return (
+                f"{fmt(ev.on)} 一次性告知申请人补正{after}"
+                + (f"：{missing}" if missing else "")
+                + f"。答复期限停止计算；补正期限 {period} 个工作日，至 {fmt(due)}"
+            )
+
+        self.step("correction_requested", text, ev.on)
 
     def on_corrected(self, ev: Event) -> None:
         calc = self.calc
@@ -297,7 +308,7 @@ class _Walk:
         calc.day0 = ev.on
         self.step(
             "corrected",
-            f"{fmt(ev.on)} 收到补正后的申请，答复期限自本日重新起算，为第 0 日",
+            lambda: f"{fmt(ev.on)} 收到补正后的申请，答复期限自本日重新起算，为第 0 日",
             ev.on,
         )
 
@@ -308,9 +319,11 @@ class _Walk:
         self.pauses.append(Pause(ev.on, due, due, party, None))
         self.step(
             "third_party",
-            f"{fmt(ev.on)} 书面征求第三方{('（' + party + '）') if party else ''}意见；第三方应在 "
-            f"{THIRD_PARTY_WORKDAYS} 个工作日内（至 {fmt(due)}）提出意见，"
-            "自次日起至收到意见之日的工作日不计入答复期限",
+            lambda: (
+                f"{fmt(ev.on)} 书面征求第三方{('（' + party + '）') if party else ''}意见；"
+                f"第三方应在 {THIRD_PARTY_WORKDAYS} 个工作日内（至 {fmt(due)}）提出意见，"
+                "自次日起至收到意见之日的工作日不计入答复期限"
+            ),
             ev.on,
         )
 
@@ -321,14 +334,16 @@ class _Walk:
         end = min(ev.on, last.due)
         self.pauses[-1] = Pause(last.sent, end, last.due, last.party, ev.on)
         self.open_sent = None
-        skipped = self.cal.workdays_between(last.sent, end)
-        if ev.on > last.due:
-            text = (
-                f"{fmt(ev.on)} 收到第三方意见，已超过意见期限 {fmt(last.due)}；"
-                f"暂停只计至意见期限，共 {skipped} 个工作日不计入答复期限"
-            )
-        else:
-            text = f"{fmt(ev.on)} 收到第三方意见；征求意见期间 {skipped} 个工作日不计入答复期限"
+
+        def text() -> str:
+            skipped = self.cal.workdays_between(last.sent, end)
+            if ev.on > last.due:
+                return (
+                    f"{fmt(ev.on)} 收到第三方意见，已超过意见期限 {fmt(last.due)}；"
+                    f"暂停只计至意见期限，共 {skipped} 个工作日不计入答复期限"
+                )
+            return f"{fmt(ev.on)} 收到第三方意见；征求意见期间 {skipped} 个工作日不计入答复期限"
+
         self.step("third_party_reply", text, ev.on)
 
     def on_extended(self, ev: Event) -> None:
@@ -337,8 +352,10 @@ class _Walk:
         who = str(ev.detail.get("approver") or "政府信息公开工作机构负责人")
         self.step(
             "extended",
-            f"{fmt(ev.on)} 经{who}同意延长答复期限并告知申请人"
-            + (f"，理由：{reason}" if reason else ""),
+            lambda: (
+                f"{fmt(ev.on)} 经{who}同意延长答复期限并告知申请人"
+                + (f"，理由：{reason}" if reason else "")
+            ),
             ev.on,
         )
 
@@ -353,18 +370,22 @@ class _Walk:
         due = f"（补正期限 {fmt(calc.correction_due)}）" if calc.correction_due else ""
         self.step(
             "closed",
-            f"{fmt(ev.on)} 补正期限届满{due}未收到补正，视为放弃申请，不再处理（逾期不补正）",
+            lambda: (
+                f"{fmt(ev.on)} 补正期限届满{due}未收到补正，视为放弃申请，不再处理（逾期不补正）"
+            ),
             ev.on,
         )
 
     def finish(self) -> None:
-        calc, cal = self.calc, self.cal
+        calc = self.calc
         if calc.finished == "closed" or calc.awaiting_correction:
             if calc.awaiting_correction:
-                self.step("waiting", "等待申请人补正：答复期限暂停计算，收到补正之日重新起算")
+                self.step(
+                    "waiting", lambda: "等待申请人补正：答复期限暂停计算，收到补正之日重新起算"
+                )
             return
         if calc.day0 is None:
-            self.step("waiting", "尚未确认收到申请：答复期限自确认收到之日起计算")
+            self.step("waiting", lambda: "尚未确认收到申请：答复期限自确认收到之日起计算")
             return
         # An unanswered consultation pauses until its limit, or until the answer if earlier.
         pauses = []
@@ -376,55 +397,65 @@ class _Walk:
             if p.sent >= calc.day0:
                 pauses.append(p)
         calc.pauses = pauses
-        base = count_workdays(cal, calc.day0, LIMIT_WORKDAYS, pauses)
-        calc.base_deadline = calc.deadline = base.end
-        details = describe_count(base, pauses=pauses)
-        self.step(
-            "count",
-            f"自 {fmt(base.after + ONE_DAY)} 起计算 {LIMIT_WORKDAYS} 个工作日，"
-            f"法定答复期限为 {fmt(base.end)}" + (f"。{details}" if details else ""),
-            count=base,
-        )
+        calc.base_deadline = calc.deadline = self._count("count", calc.day0, LIMIT_WORKDAYS)
         if self.extension is not None:
-            more = count_workdays(cal, base.end, EXTENSION_WORKDAYS, pauses)
-            calc.extended, calc.deadline = True, more.end
-            details = describe_count(more, pauses=pauses)
-            self.step(
-                "extension",
-                f"延长答复期限：自原期限 {fmt(base.end)} 起再计算 {EXTENSION_WORKDAYS} 个工作日，"
-                f"延长后的答复期限为 {fmt(more.end)}" + (f"。{details}" if details else ""),
-                count=more,
-            )
+            calc.extended = True
+            calc.deadline = self._count("extension", calc.base_deadline, EXTENSION_WORKDAYS)
         if calc.provisional:
             pause = calc.open_pause
             if pause is not None:
                 self.step(
                     "provisional",
-                    f"第三方尚未回复：暂按其意见期限 {fmt(pause.due)} 计算暂停；"
-                    "收到意见后，答复期限相应提前",
+                    lambda: (
+                        f"第三方尚未回复：暂按其意见期限 {fmt(pause.due)} 计算暂停；"
+                        "收到意见后，答复期限相应提前"
+                    ),
                 )
         self._answered()
+
+    def _count(self, kind: str, after: date, n: int) -> date:
+        """The nth counted working day after `after`; with words, the count day by day."""
+        pauses = self.calc.pauses
+        if not self.words:
+            return self.cal.nth_workday_after(after, n, [(p.sent, p.end) for p in pauses])
+        count = count_workdays(self.cal, after, n, pauses)
+        details = describe_count(count, pauses=pauses)
+        if kind == "count":
+            start = fmt(count.after + ONE_DAY)
+            head = f"自 {start} 起计算 {n} 个工作日，法定答复期限为 {fmt(count.end)}"
+        else:
+            head = (
+                f"延长答复期限：自原期限 {fmt(after)} 起再计算 {n} 个工作日，"
+                f"延长后的答复期限为 {fmt(count.end)}"
+            )
+        self.step(kind, lambda: head + (f"。{details}" if details else ""), count=count)
+        return count.end
 
     def _answered(self) -> None:
         calc, ev = self.calc, self.answer
         if ev is None or calc.deadline is None:
             return
-        label = str(ev.detail.get("result_label") or "")
-        what = f"作出答复（{label}）" if label else "作出答复"
-        if ev.on <= calc.deadline:
-            calc.on_time = True
-            left = self.cal.workdays_between(ev.on, calc.deadline)
-            verdict = f"在答复期限 {fmt(calc.deadline)} 内（提前 {left} 个工作日）"
-        else:
-            calc.on_time = False
-            late = self.cal.workdays_between(calc.deadline, ev.on)
-            verdict = f"超过答复期限 {fmt(calc.deadline)} {late} 个工作日"
-        self.step("answered", f"{fmt(ev.on)} {what}，{verdict}", ev.on)
+        deadline = calc.deadline
+        calc.on_time = ev.on <= deadline
+
+        def text() -> str:
+            label = str(ev.detail.get("result_label") or "")
+            what = f"作出答复（{label}）" if label else "作出答复"
+            if ev.on <= deadline:
+                left = self.cal.workdays_between(ev.on, deadline)
+                return f"{fmt(ev.on)} {what}，在答复期限 {fmt(deadline)} 内（提前 {left} 个工作日）"
+            late = self.cal.workdays_between(deadline, ev.on)
+            return f"{fmt(ev.on)} {what}，超过答复期限 {fmt(deadline)} {late} 个工作日"
+
+        self.step("answered", text, ev.on)
 
 
-def compute(events: Iterable[Event], cal: CalendarView) -> Calculation:
-    """The deadline and its calculation for these events; never raises for a missing year."""
-    walk = _Walk(cal)
+def compute(events: Iterable[Event], cal: CalendarView, *, words: bool = True) -> Calculation:
+    """The deadline and its calculation for these events; never raises for a missing year.
+
+    `words=False` gives the same dates without the steps (recomputing thousands at once).
+    """
+    walk = _Walk(cal, words)
     try:
         for event in ordered(events):
             walk.apply(event)
@@ -434,8 +465,9 @@ def compute(events: Iterable[Event], cal: CalendarView) -> Calculation:
         calc.deadline = None
         calc.provisional = False
         calc.on_time = None
-        calc.error, calc.missing_year = str(exc), exc.year
-        walk.step("calendar_missing", str(exc))
+        message = str(exc)
+        calc.error, calc.missing_year = message, exc.year
+        walk.step("calendar_missing", lambda: message)
     return walk.calc
 
 
@@ -450,11 +482,12 @@ def days_left(calc: Calculation, today: date, cal: CalendarView) -> int | None:
     try:
         if today > calc.deadline:
             return -cal.workdays_between(calc.deadline, today)
-        left, day = 0, today
-        while day < calc.deadline:
-            day += ONE_DAY
-            if cal.is_workday(day) and not any(p.covers(day) for p in calc.pauses):
-                left += 1
+        left, covered = cal.workdays_between(today, calc.deadline), today
+        for pause in sorted(calc.pauses, key=lambda p: p.sent):
+            lo, hi = max(pause.sent, covered), min(pause.end, calc.deadline)
+            if hi > lo:
+                left -= cal.workdays_between(lo, hi)
+                covered = hi
         return left
     except CalendarMissing:
         return None

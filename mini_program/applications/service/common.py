@@ -96,26 +96,36 @@ def state_of(kinds: Sequence[EventKind]) -> State:
     return state
 
 
+def derived(events: Sequence[Event], calc: Calculation) -> tuple[Any, ...]:
+    """The derived columns' values (in DERIVED_FIELDS order, without the calendar stamp)."""
+    state = state_of([e.kind for e in ordered(events)])
+    pause = calc.open_pause
+    return (
+        state,
+        calc.received_on,
+        calc.day0,
+        calc.deadline,
+        calc.provisional,
+        calc.error[:255],
+        calc.extended,
+        calc.correction_due if state == State.AWAITING_CORRECTION else None,
+        pause.due if pause and state == State.THIRD_PARTY else None,
+        calc.finished_on,
+        calc.on_time,
+    )
+
+
 def apply_calculation(
     app: Application, events: Sequence[Event], calc: Calculation, stamp: str
 ) -> None:
     """Write the engine's answer into the application's derived columns (no save)."""
-    app.state = state_of([e.kind for e in ordered(events)])
-    app.received_on = calc.received_on
-    app.day0 = calc.day0
-    app.deadline = calc.deadline
-    app.deadline_provisional = calc.provisional
-    app.deadline_error = calc.error[:255]
-    app.extended = calc.extended
-    app.correction_due = calc.correction_due if app.state == State.AWAITING_CORRECTION else None
-    pause = calc.open_pause
-    app.third_party_due = pause.due if pause and app.state == State.THIRD_PARTY else None
-    app.finished_on = calc.finished_on
-    app.on_time = calc.on_time
+    for name, value in zip(DERIVED_COLUMNS, derived(events, calc), strict=True):
+        setattr(app, name, value)
     app.calendar_stamp = stamp
 
 
-DERIVED_FIELDS = (
+# The columns the deadline engine fills in, in the order `derived` gives them.
+DERIVED_COLUMNS = (
     "state",
     "received_on",
     "day0",
@@ -127,8 +137,8 @@ DERIVED_FIELDS = (
     "third_party_due",
     "finished_on",
     "on_time",
-    "calendar_stamp",
 )
+DERIVED_FIELDS = (*DERIVED_COLUMNS, "calendar_stamp")
 
 
 async def load_events(app_id: int) -> list[ApplicationEvent]:

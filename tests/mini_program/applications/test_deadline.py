@@ -324,6 +324,33 @@ def test_every_day_of_2026_against_the_naive_count(pause_after):
         calc = compute(events, CAL)
         assert calc.deadline == naive_deadline(day, pause), (day, pause_after)
         assert CAL.is_workday(calc.deadline)
+        # Without its words (how stored deadlines are recomputed) the engine agrees.
+        quiet = compute(events, CAL, words=False)
+        assert quiet.steps == [] and quiet.deadline == calc.deadline
+        assert (
+            days_left(quiet, day, CAL)
+            == days_left(calc, day, CAL)
+            == (sum(1 for d in calc.steps[-1].count.paused) * 0 + 20)
+        )
+        day += timedelta(days=1)
+
+
+def test_every_correction_and_open_consultation_agrees_with_and_without_words():
+    day = D(2026, 1, 1)
+    while day <= D(2026, 10, 31):
+        cases = [
+            [
+                received(day),
+                Event(EventKind.CORRECTION_REQUESTED, day + timedelta(days=2)),
+                Event(EventKind.CORRECTED, day + timedelta(days=9)),
+            ],
+            [received(day), Event(EventKind.THIRD_PARTY, day + timedelta(days=3))],
+        ]
+        for events in cases:
+            loud, quiet = compute(events, CAL), compute(events, CAL, words=False)
+            assert (loud.deadline, loud.correction_due, loud.provisional) == (
+                quiet.deadline, quiet.correction_due, quiet.provisional,
+            ), day  # fmt: skip
         day += timedelta(days=1)
 
 
@@ -332,5 +359,9 @@ def test_every_extension_of_2026_against_the_naive_count():
     while day <= D(2026, 10, 20):
         calc = compute([received(day), Event(EventKind.EXTENDED, day)], CAL)
         assert calc.deadline == naive_deadline(day, n=40), day
+        assert (
+            compute([received(day), Event(EventKind.EXTENDED, day)], CAL, words=False).deadline
+            == calc.deadline
+        )
         assert calc.deadline == count_workdays(CAL, calc.base_deadline, 20).end
         day += timedelta(days=1)
