@@ -30,13 +30,17 @@ from mini_program.applications.schemas import (
     ApplicationOut,
     ApplicationPage,
     AssignIn,
+    CalendarStatusOut,
+    ContactOut,
     CorrectionIn,
     CreatedOut,
     ExtendIn,
     FileLinkQuery,
     JobOut,
+    OverdueOut,
     PageQuery,
     ReceiveIn,
+    RemindersOut,
     ReportOut,
     ReportQuery,
     ReviewCaseIn,
@@ -366,6 +370,7 @@ async def staff_file(request: Request, app_id: int, file_id: int) -> HTTPRespons
 
 @admin.post("/<app_id:int>/contact")
 @openapi.tag("applications")
+@returns(ContactOut)
 @staff_required(HANDLE)
 async def contact(request: Request, app_id: int) -> HTTPResponse:
     """The applicant's full phone and address, to call or post a letter (each look audited)."""
@@ -377,6 +382,7 @@ async def contact(request: Request, app_id: int) -> HTTPResponse:
 
 @admin.get("/overdue")
 @openapi.tag("applications")
+@returns(OverdueOut)
 @staff_required(READ)
 async def overdue(request: Request) -> HTTPResponse:
     """Per department: overdue, due within 2 working days, running, and the overdue cases."""
@@ -385,6 +391,7 @@ async def overdue(request: Request) -> HTTPResponse:
 
 @admin.get("/reminders")
 @openapi.tag("applications")
+@returns(RemindersOut)
 @staff_required(READ)
 async def reminders(request: Request) -> HTTPResponse:
     """The latest daily digest's reminders (5, 2 and 0 working days left) in scope."""
@@ -448,6 +455,7 @@ async def review_outcome(request: Request, review_id: int) -> HTTPResponse:
 
 @admin.get("/calendar")
 @openapi.tag("applications")
+@returns(CalendarStatusOut)
 @staff_required(READ)
 async def calendar_status(request: Request) -> HTTPResponse:
     """Loaded calendar years, and whether stored deadlines were computed with them."""
@@ -460,7 +468,7 @@ async def calendar_status(request: Request) -> HTTPResponse:
 @staff_required(RECOMPUTE)
 async def recompute(request: Request) -> HTTPResponse:
     """Queue a recompute of every stored deadline with the current calendar (progress: jobs)."""
-    job = await service.schedule_recompute(force=True)
+    job = await service.schedule_recompute(force=True, actor=actor_of(request))
     if job is None:  # only without `force`; kept for the type checker
         raise NotFound("没有需要重算的期限")
     return json({"job_id": job.id, "state": str(job.state)}, status=202)

@@ -4,6 +4,7 @@ overdue board per department, the annual report with its Excel export, and the h
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -282,12 +283,19 @@ STEP_FORMS: dict[str, tuple[StepSchema, tuple[str, ...], Any]] = {
 }
 
 
-async def _run_form_step(request: Request, app_id: int, action: str) -> HTTPResponse:
-    schema, names, runner = STEP_FORMS[action]
-    data = _form(request, names)
+async def _console_step(
+    request: Request,
+    app_id: int,
+    action: str,
+    run: Callable[[], Awaitable[object]],
+    *,
+    data: dict[str, Any] | None = None,
+    anchor: str = "#steps",
+) -> HTTPResponse:
+    """Run a step from a console form: back to the page with a message, or the page again
+    with the refusal and the field errors beside the form that was posted."""
     try:
-        body = _validate(schema, data)
-        await runner(app_id=app_id, actor=_actor(request), data=body)
+        await run()
     except ApiError as exc:
         if exc.status == 404:
             raise
@@ -297,9 +305,19 @@ async def _run_form_step(request: Request, app_id: int, action: str) -> HTTPResp
             status=exc.status,
             error=exc.message,
             errors={action: exc.fields},
-            form={action: data},
+            form={action: data or {}},
         )
-    return redirect(f"/console/applications/{app_id}?done={action}#steps", status=303)
+    return redirect(f"/console/applications/{app_id}?done={action}{anchor}", status=303)
+
+
+async def _run_form_step(request: Request, app_id: int, action: str) -> HTTPResponse:
+    schema, names, runner = STEP_FORMS[action]
+    data = _form(request, names)
+
+    async def run() -> None:
+        await runner(app_id=app_id, actor=_actor(request), data=_validate(schema, data))
+
+    return await _console_step(request, app_id, action, run, data=data)
 
 
 def _step_route(action: str, permission: str) -> None:
@@ -325,28 +343,18 @@ async def answer(request: Request, app_id: int) -> HTTPResponse:
     """Console form for the answer: result, reasons, explanation and files in one post."""
     actor = _actor(request)
     data = _form(request, ("on", "result", "reasons", "explanation"))
-    try:
+
+    async def run() -> None:
         body: AnswerIn = _validate(AnswerIn, data)
         for upload in _files(request, "files"):
-            if upload.name:
-                row = await service.upload_attachment(
-                    app_id=app_id, actor=actor, name=upload.name, body=upload.body
-                )
-                body.files.append(row.id)
+            row = await service.upload_attachment(
+                app_id=app_id, actor=actor, name=upload.name, body=upload.body
+            )
+            body.files.append(row.id)
         body.files += [int(v) for v in form_of(request).getlist("file_ids") or [] if v.isdigit()]
         await service.answer(app_id=app_id, actor=actor, data=body)
-    except ApiError as exc:
-        if exc.status == 404:
-            raise
-        return await _detail_page(
-            request,
-            app_id,
-            status=exc.status,
-            error=exc.message,
-            errors={"answer": exc.fields},
-            form={"answer": data},
-        )
-    return redirect(f"/console/applications/{app_id}?done=answer#steps", status=303)
+
+    return await _console_step(request, app_id, "answer", run, data=data)
 
 
 @bp.post("/<app_id:int>/assign")
@@ -355,15 +363,11 @@ async def answer(request: Request, app_id: int) -> HTTPResponse:
 async def assign(request: Request, app_id: int) -> HTTPResponse:
     """Console form: hand the application to another department."""
     department = (form_of(request).get("department") or "").strip()[:32]
-    try:
+
+    async def run() -> None:
         await service.assign(app_id=app_id, actor=_actor(request), department=department)
-    except ApiError as exc:
-        if exc.status == 404:
-            raise
-        return await _detail_page(
-            request, app_id, status=exc.status, error=exc.message, errors={"assign": exc.fields}
-        )
-    return redirect(f"/console/applications/{app_id}?done=assign", status=303)
+
+    return await _console_step(request, app_id, "assign", run, anchor="")
 
 
 @bp.post("/<app_id:int>/upload")
@@ -371,8 +375,9 @@ async def assign(request: Request, app_id: int) -> HTTPResponse:
 @staff_required(HANDLE)
 async def upload(request: Request, app_id: int) -> HTTPResponse:
     """Console form: upload a file to attach to the answer later."""
-    uploads = [u for u in _files(request, "file") if u.name]
-    try:
+    uploads = _files(request, "file")
+
+    async def run() -> None:
         if len(uploads) != 1:
             raise ApiError(
                 "请选择一个文件", status=422, code="invalid", fields={"file": "请选择文件"}
@@ -380,13 +385,8 @@ async def upload(request: Request, app_id: int) -> HTTPResponse:
         await service.upload_attachment(
             app_id=app_id, actor=_actor(request), name=uploads[0].name, body=uploads[0].body
         )
-    except ApiError as exc:
-        if exc.status == 404:
-            raise
-        return await _detail_page(
-            request, app_id, status=exc.status, error=exc.message, errors={"upload": exc.fields}
-        )
-    return redirect(f"/console/applications/{app_id}?done=upload#files", status=303)
+
+    return await _console_step(request, app_id, "upload", run, anchor="#files")
 
 
 @bp.post("/<app_id:int>/contact")
@@ -502,7 +502,7 @@ async def overdue(request: Request) -> HTTPResponse:
 @staff_required(RECOMPUTE)
 async def recompute(request: Request) -> HTTPResponse:
     """Queue a recompute of every stored deadline (its progress shows in 后台任务)."""
-    job = await service.schedule_recompute(force=True)
+    job = await service.schedule_recompute(force=True, actor=_actor(request))
     return redirect(f"/console/jobs#job-{job.id if job else ''}", status=303)
 
 

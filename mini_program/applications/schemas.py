@@ -500,3 +500,44 @@ class ReviewCaseOut(BaseModel):
 class ReviewCasePage(BaseModel):
     items: list[ReviewCaseOut]
     total: int
+
+
+class OverdueDepartment(BaseModel):
+    department: str
+    department_name: str
+    running: int
+    overdue: int
+    due_soon: int
+    cases: list[dict[str, Any]]
+
+
+class OverdueOut(BaseModel):
+    departments: list[OverdueDepartment]
+
+
+class ReminderOut(BaseModel):
+    application_id: int
+    receipt_no: str
+    name: str
+    department: str
+    threshold: int
+    deadline: str
+    digest_on: str
+
+
+class RemindersOut(BaseModel):
+    items: list[ReminderOut]
+
+
+class CalendarStatusOut(BaseModel):
+    years: list[int]
+    fingerprint: str
+    recomputed_with: str
+    recomputed_at: str | None
+    stale: int
+    missing_calendar: int
+
+
+class ContactOut(BaseModel):
+    phone: str
+    address: str

@@ -3,6 +3,8 @@
 Views, jobs and tests call these functions (keyword-only arguments, never a Request).
 """
 
+from typing import Any
+
 from mini_program.applications.service.common import SYSTEM, Actor
 from mini_program.applications.service.documents import upload_attachment
 from mini_program.applications.service.filing import create_application
@@ -43,7 +45,14 @@ from mini_program.applications.service.steps import (
     third_party,
     third_party_reply,
 )
-from mini_program.applications.service.workbook import report_workbook
+
+
+def report_workbook(report: dict[str, Any], *, title: str) -> bytes:
+    """The report's tables as an Excel workbook (openpyxl is loaded on first use)."""
+    from mini_program.applications.service.workbook import report_workbook as build
+
+    return build(report, title=title)
+
 
 __all__ = [
     "SYSTEM",

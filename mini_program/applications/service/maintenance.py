@@ -13,6 +13,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from gateway import audit
 from gateway.clock import now, to_iso
 from gateway.db import current_dialect
 from gateway.jobs import Job, enqueue
@@ -283,8 +284,9 @@ async def calendar_status() -> dict[str, Any]:
     }
 
 
-async def schedule_recompute(*, force: bool = False) -> Job | None:
-    """Queue the recompute job when the calendar changed (or always, with `force`)."""
+async def schedule_recompute(*, force: bool = False, actor: Actor | None = None) -> Job | None:
+    """Queue the recompute job when the calendar changed (or always, with `force`); a staff
+    member's request is audited."""
     cal = calendar()
     row = await _calendar_row()
     if not force and row.fingerprint == cal.fingerprint:
@@ -294,4 +296,14 @@ async def schedule_recompute(*, force: bool = False) -> Job | None:
     job = await enqueue("applications.recompute", payload, key=key)
     row.job_id = job.id
     await row.save(update_fields=["job_id"])
+    if actor is not None:
+        await audit.record(
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action="applications.recompute",
+            target_type="job",
+            target_id=job.id,
+            detail={"calendar": cal.fingerprint},
+            ip=actor.ip,
+        )
     return job

@@ -13,7 +13,7 @@ from tortoise.functions import Count
 from gateway import crypto
 from gateway.errors import NotFound
 from mini_program.applications import links
-from mini_program.applications.models import Application, ApplicationFile
+from mini_program.applications.models import Application, ApplicationEvent, ApplicationFile
 from mini_program.applications.service import present
 from mini_program.applications.service.common import (
     Actor,
@@ -72,17 +72,7 @@ async def staff_detail(
     """One application as staff see it."""
     app = await get_for_staff(app_id, actor)
     events = await load_events(app.id)
-    calc = await calculate(app, events)
-    files = (await files_of([app.id], published_only=False)).get(app.id, [])
-    base = present.detail(
-        app,
-        calc,
-        today=on or today(),
-        cal=calendar(),
-        departments=await department_names(),
-        files=files,
-        url_for=staff_file_url,
-    )
+    base = await _detail(app, events, on=on, url_for=staff_file_url, published_only=False)
     same = 0
     if app.id_hash:
         same = await Application.filter(id_hash=app.id_hash).exclude(id=app.id).count()
@@ -94,11 +84,23 @@ async def applicant_detail(
     app: Application, *, on: date | None = None, url_for: present.UrlFor = resident_file_url
 ) -> dict[str, Any]:
     """One application as its applicant sees it (their own data masked, published files)."""
-    calc = await calculate(app)
-    files = (await files_of([app.id], published_only=True)).get(app.id, [])
+    return await _detail(
+        app, await load_events(app.id), on=on, url_for=url_for, published_only=True
+    )
+
+
+async def _detail(
+    app: Application,
+    events: list[ApplicationEvent],
+    *,
+    on: date | None,
+    url_for: present.UrlFor,
+    published_only: bool,
+) -> dict[str, Any]:
+    files = (await files_of([app.id], published_only=published_only)).get(app.id, [])
     return present.detail(
         app,
-        calc,
+        await calculate(app, events),
         today=on or today(),
         cal=calendar(),
         departments=await department_names(),

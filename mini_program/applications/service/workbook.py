@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
+# This module (and openpyxl) is imported on the first export, not when the app starts.
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from mini_program.applications.service.report import COLUMNS
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 THIN = Side(style="thin")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -111,6 +113,8 @@ def _channels(sheet: Worksheet, report: dict[str, Any]) -> None:
 
 def report_workbook(report: dict[str, Any], *, title: str) -> bytes:
     """The report's tables as .xlsx bytes (one sheet per table)."""
+    from openpyxl import Workbook
+
     book = Workbook()
     first = book.active
     assert first is not None  # a new workbook always has its first sheet

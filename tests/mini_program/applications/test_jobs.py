@@ -194,3 +194,17 @@ async def test_the_calendar_watcher_queues_one_recompute_per_change(db, local_ca
         and (await Job.filter(kind="applications.recompute", state="queued").count()) == 1
     )
     await run_due(kinds=["applications.recompute"])
+
+
+async def test_an_approver_queues_a_recompute_and_department_staff_cannot(api, db):
+    head = await sign_in(api, "disclosure_head")
+    dept = await sign_in(api, "dept_edu")
+    assert_error(await api.post(f"{ADMIN}/recompute", headers=dept), 403)
+    queued = await api.post(f"{ADMIN}/recompute", headers=head)
+    assert queued.status_code == 202, queued.text
+    job_id = queued.json()["job_id"]
+    assert (await Job.get(id=job_id)).kind == "applications.recompute"
+    assert await AuditRecord.exists(action="applications.recompute", target_id=str(job_id))
+    status = (await api.get(f"{ADMIN}/calendar", headers=dept)).json()
+    assert {2024, 2025, 2026} <= set(status["years"])
+    await run_due(kinds=["applications.recompute"])

@@ -2,17 +2,13 @@
 // on, counted days, holidays and weekends skipped, make-up working days, pauses, extension),
 // the answer with its reasons, and the letters, opened on the phone.
 const applications = require('../../utils/applications')
+const files = require('../../utils/files')
 const pageBehavior = require('../../behaviors/page')
 
 function sizeLabel(bytes) {
   if (!bytes) return ''
   if (bytes < 1024 * 1024) return Math.max(1, Math.round(bytes / 1024)) + ' KB'
   return (bytes / 1024 / 1024).toFixed(1) + ' MB'
-}
-
-function fileType(name) {
-  const match = /\.([A-Za-z0-9]+)$/.exec(String(name || ''))
-  return match ? match[1].toLowerCase() : ''
 }
 
 Component({
@@ -68,35 +64,13 @@ Component({
         })
         .catch(() => this.setData({loading: false, failed: true}))
     },
-    // Letters are PDFs (attachments may be Office files or pictures): download by the signed
-    // link the detail gave, then open.
+    // Letters are PDFs (attachments may be Office files or pictures), fetched by the signed
+    // link the detail gave; an expired link asks for a refresh.
     onFileTap(e) {
-      const file = this.data.files[e.currentTarget.dataset.index]
-      const type = fileType(file.name)
-      if (['jpg', 'jpeg', 'png'].includes(type)) {
-        wx.previewImage({urls: [file.url], current: file.url})
-        return
-      }
-      wx.showLoading({title: '正在打开'})
-      wx.downloadFile({
-        url: file.url,
-        success: res => {
-          wx.hideLoading()
-          if (res.statusCode !== 200) {
-            wx.showToast({title: '链接已过期，请下拉刷新后再打开', icon: 'none'})
-            return
-          }
-          wx.openDocument({
-            filePath: res.tempFilePath,
-            fileType: type || 'pdf',
-            showMenu: true,
-            fail: () => wx.showToast({title: '此文件无法在手机上打开', icon: 'none'}),
-          })
-        },
-        fail: () => {
-          wx.hideLoading()
-          wx.showToast({title: '文件暂时无法下载', icon: 'none'})
-        },
+      files.openFile(this.data.files[e.currentTarget.dataset.index], {
+        loading: '正在打开',
+        unavailable: '文件暂时无法下载，请下拉刷新后再试',
+        unsupported: '此文件无法在手机上打开',
       })
     },
     onRetry() {
