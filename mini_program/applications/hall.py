@@ -112,7 +112,7 @@ async def _grant(request: Request, response: HTTPResponse, app_id: int) -> None:
 
 
 async def _app_in_session(request: Request, app_id: int) -> Application | None:
-    if app_id not in await _allowed(request):
+    if app_id not in await _allowed(request):  # only ids this session was given
         return None
     return await Application.get_or_none(id=app_id)
 

@@ -164,8 +164,18 @@ async def refresh(app: Application) -> Calculation:
     return calc
 
 
+# Ids are 32-bit columns: a larger route value names nothing (PostgreSQL would refuse it).
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
 async def get_for_staff(app_id: int, actor: Actor) -> Application:
     """One application the actor may see (404 otherwise: never reveal others' applications)."""
+    if not valid_id(app_id):
+        raise NotFound("没有这件申请", code="application_not_found")
     query = Application.filter(id=app_id)
     if actor.department_scope is not None:
         query = query.filter(department_code=actor.department_scope)
@@ -177,7 +187,11 @@ async def get_for_staff(app_id: int, actor: Actor) -> Application:
 
 async def get_for_resident(app_id: int, resident_id: int) -> Application:
     """One application of this resident (404 for anyone else's)."""
-    app = await Application.get_or_none(id=app_id, resident_id=resident_id)
+    app = (
+        await Application.get_or_none(id=app_id, resident_id=resident_id)
+        if valid_id(app_id)
+        else None
+    )
     if app is None:
         raise NotFound("没有这件申请", code="application_not_found")
     return app

@@ -14,7 +14,7 @@ from gateway.org import get_department
 from mini_program.applications import letters
 from mini_program.applications.deadline import Calculation, Event, EventKind
 from mini_program.applications.models import Application, ApplicationFile
-from mini_program.applications.service.common import Actor, get_for_staff, record
+from mini_program.applications.service.common import Actor, get_for_staff, record, valid_id
 from mini_program.applications.vocab import (
     DELIVERY_LABELS,
     FILE_KIND_LABELS,
@@ -215,7 +215,7 @@ async def file_of(app: Application, file_id: int, *, published_only: bool) -> Ap
     query = ApplicationFile.filter(id=file_id, application_id=app.id)
     if published_only:
         query = query.filter(published=True)
-    row = await query.first()
+    row = await query.first() if valid_id(file_id) else None
     if row is None:
         raise NotFound("没有这个文件", code="file_not_found")
     return row

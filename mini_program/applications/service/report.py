@@ -20,7 +20,7 @@ from gateway.org import get_department
 from mini_program.applications.deadline import EventKind
 from mini_program.applications.models import Application, ApplicationEvent, ReviewCase
 from mini_program.applications.schemas import ReviewCaseIn
-from mini_program.applications.service.common import Actor
+from mini_program.applications.service.common import Actor, valid_id
 from mini_program.applications.settings import get_app_settings
 from mini_program.applications.vocab import (
     CHANNEL_GROUPS,
@@ -319,7 +319,7 @@ async def set_review_outcome(*, review_id: int, outcome: ReviewOutcome, actor: A
     query = ReviewCase.filter(id=review_id)
     if actor.department_scope is not None:
         query = query.filter(department_code=actor.department_scope)
-    row = await query.first()
+    row = await query.first() if valid_id(review_id) else None
     if row is None:
         raise NotFound("没有这个案件", code="review_not_found")
     previous = str(row.outcome)

@@ -378,3 +378,17 @@ async def test_staff_entry_checks_its_fields(api, db):
     )
     stored = await Application.get(id=org)
     assert stored.org_kind == "business" and stored.id_masked == ""
+
+
+async def test_ids_beyond_the_columns_answer_404_not_a_database_error(api, db):
+    admin = await sign_in(api, "admin")
+    _, mine = await resident_headers()
+    for path in (f"{ADMIN}/3000000000", f"{ADMIN}/1/files/3000000000"):
+        assert_error(await api.get(path, headers=admin), 404)
+    assert_error(await api.get("/api/v1/mp/applications/3000000000", headers=mine), 404)
+    step = await api.post(f"{ADMIN}/3000000000/receive", json={}, headers=admin)
+    assert_error(step, 404)
+    outcome = await api.post(
+        f"{ADMIN}/reviews/3000000000/outcome", json={"outcome": "upheld"}, headers=admin
+    )
+    assert_error(outcome, 404)
