@@ -134,16 +134,21 @@ async def _received_in_december() -> Application:
 
 async def test_a_deadline_in_an_unloaded_year_is_shown_as_an_error_and_blocks_extension(api, db):
     app = await _received(date(2023, 12, 20))  # 2023's holidays were never loaded
-    assert app.deadline is None and "2023" in app.deadline_error
-    admin = await sign_in(api, "admin")
-    body = (await api.get(f"{ADMIN}/{app.id}", headers=admin)).json()
-    assert body["deadline"] is None
-    assert "尚未载入 2023 年的节假日和调休安排" in body["deadline_error"]
-    assert body["calculation"][-1]["kind"] == "calendar_missing"
-    refused = await api.post(
-        f"{ADMIN}/{app.id}/extend", json={"on": "2023-12-21", "reason": "需要协调"}, headers=admin
-    )
-    assert "2023" in assert_error(refused, 409, "calendar_missing")["message"]
+    try:
+        assert app.deadline is None and "2023" in app.deadline_error
+        admin = await sign_in(api, "admin")
+        body = (await api.get(f"{ADMIN}/{app.id}", headers=admin)).json()
+        assert body["deadline"] is None
+        assert "尚未载入 2023 年的节假日和调休安排" in body["deadline_error"]
+        assert body["calculation"][-1]["kind"] == "calendar_missing"
+        refused = await api.post(
+            f"{ADMIN}/{app.id}/extend",
+            json={"on": "2023-12-21", "reason": "需要协调"},
+            headers=admin,
+        )
+        assert "2023" in assert_error(refused, 409, "calendar_missing")["message"]
+    finally:
+        await app.delete()  # an open 2023 application would be carried into every later report
 
 
 @pytest.fixture
