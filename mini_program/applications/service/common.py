@@ -60,9 +60,23 @@ def keyed_hash(value: str) -> str:
     return hmac.new(key, b"applications:" + value.encode(), hashlib.sha256).hexdigest()
 
 
-def engine_events(rows: Iterable[ApplicationEvent]) -> list[Event]:
+# What the applicant's calculation leaves out: who the third party is (it may be a person
+# whose privacy is the reason for asking) and which staff member approved an extension.
+PRIVATE_DETAILS = ("party", "opinion", "approver")
+
+
+def engine_events(rows: Iterable[ApplicationEvent], *, for_applicant: bool = False) -> list[Event]:
     """Stored events as the deadline engine reads them (labels added for the steps' words)."""
-    return engine_events_of((row.kind, row.on, row.detail) for row in rows)
+    return engine_events_of(
+        (
+            row.kind,
+            row.on,
+            {k: v for k, v in (row.detail or {}).items() if k not in PRIVATE_DETAILS}
+            if for_applicant
+            else row.detail,
+        )
+        for row in rows
+    )
 
 
 def engine_events_of(rows: Iterable[tuple[str, date, Any]]) -> list[Event]:
@@ -146,11 +160,14 @@ async def load_events(app_id: int) -> list[ApplicationEvent]:
 
 
 async def calculate(
-    app: Application, rows: Sequence[ApplicationEvent] | None = None
+    app: Application,
+    rows: Sequence[ApplicationEvent] | None = None,
+    *,
+    for_applicant: bool = False,
 ) -> Calculation:
     """The deadline engine's calculation for a stored application."""
     rows = rows if rows is not None else await load_events(app.id)
-    return compute(engine_events(rows), calendar())
+    return compute(engine_events(rows, for_applicant=for_applicant), calendar())
 
 
 async def refresh(app: Application) -> Calculation:

@@ -100,7 +100,7 @@ async def _detail(
     files = (await files_of([app.id], published_only=published_only)).get(app.id, [])
     return present.detail(
         app,
-        await calculate(app, events),
+        await calculate(app, events, for_applicant=published_only),
         today=on or today(),
         cal=calendar(),
         departments=await department_names(),

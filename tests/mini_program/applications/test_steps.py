@@ -392,3 +392,29 @@ async def test_ids_beyond_the_columns_answer_404_not_a_database_error(api, db):
         f"{ADMIN}/reviews/3000000000/outcome", json={"outcome": "upheld"}, headers=admin
     )
     assert_error(outcome, 404)
+
+
+async def test_the_applicant_is_not_told_who_the_third_party_is_or_who_approved(api, db):
+    admin = await sign_in(api, "admin")
+    head = await sign_in(api, "disclosure_head")
+    resident_id, mine = await resident_headers()
+    app_id = await enter(api, admin, submitted_on="2026-06-01", received_on="2026-06-01")
+    await Application.filter(id=app_id).update(resident_id=resident_id)
+    await api.post(
+        f"{ADMIN}/{app_id}/third-party",
+        json={"on": "2026-06-03", "party": "李某某（被举报人）"},
+        headers=admin,
+    )
+    await api.post(f"{ADMIN}/{app_id}/third-party-reply", json={"on": "2026-06-05"}, headers=admin)
+    await api.post(
+        f"{ADMIN}/{app_id}/extend", json={"on": "2026-06-10", "reason": "需要协调"}, headers=head
+    )
+    staff_view = (await api.get(f"{ADMIN}/{app_id}", headers=admin)).json()
+    own_view = (await api.get(f"/api/v1/mp/applications/{app_id}", headers=mine)).json()
+    assert "李某某" in str(staff_view["calculation"]) and "县政务公开办负责人同意" in str(
+        staff_view
+    )
+    assert "李某某" not in str(own_view) and "县政务公开办负责人" not in str(own_view)
+    assert own_view["deadline"] == staff_view["deadline"]
+    assert "书面征求第三方意见" in str(own_view["calculation"])
+    assert "经政府信息公开工作机构负责人同意" in str(own_view["calculation"])
