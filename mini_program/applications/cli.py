@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from gateway.cli import run_async
-
 
 @click.group("applications")
 def applications() -> None:
@@ -21,6 +19,7 @@ def recompute_deadlines(everything: bool, queue: bool) -> None:
     Workers do this on their own within minutes of `govmatrix calendar load`; run it by hand
     to see it finish at once.
     """
+    from gateway.cli import run_async  # gateway.cli loads this module: import it late
     from mini_program.applications import service
 
     async def _run() -> str:
@@ -44,6 +43,7 @@ def recompute_deadlines(everything: bool, queue: bool) -> None:
 @applications.command("calendar-status")
 def calendar_status() -> None:
     """Loaded calendar years and whether stored deadlines follow them."""
+    from gateway.cli import run_async
     from mini_program.applications import service
 
     status = run_async(service.calendar_status)

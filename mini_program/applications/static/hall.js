@@ -23,40 +23,45 @@
   })
   resetIdle()
 
-  // --- the ID-card reader: a burst of keystrokes ending with Enter ---------------------------
-  // Readers type the 18-character number within a few milliseconds per key and press Enter.
-  // Wherever the focus is, a burst that forms an ID number goes to the ID field; Enter in the
-  // ID field moves on instead of submitting the half-filled form.
+  // --- the ID-card reader: it types the 18-character number and presses Enter -------------
+  // Wherever the focus is, a run of digits (and X) ending with Enter whose last 18 characters
+  // form a resident ID number with a correct check digit goes to the ID field (and out of the
+  // field it was typed into); Enter in the ID field moves on instead of submitting the
+  // half-filled form. The check digit, not the typing speed, tells a number from other input,
+  // so a busy terminal cannot miss it.
+  var WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  function isIdNumber(text) {
+    if (!ID_RE.test(text)) return false
+    var sum = 0
+    for (var i = 0; i < 17; i++) sum += Number(text[i]) * WEIGHTS[i]
+    return '10X98765432'[sum % 11] === text[17]
+  }
   var idField = document.querySelector('[data-card-reader]')
   var tailField = document.querySelector('[data-tail]')
-  var burst = ''
-  var lastKey = 0
+  var run = ''
   document.addEventListener('keydown', function (event) {
-    var now = Date.now()
-    if (now - lastKey > 80) burst = ''
-    lastKey = now
     if (event.key && event.key.length === 1 && /[0-9xX]/.test(event.key)) {
-      burst += event.key.toUpperCase()
+      run = (run + event.key.toUpperCase()).slice(-18)
       return
     }
-    if (event.key !== 'Enter') return
-    var typed = burst
-    burst = ''
+    if (event.key !== 'Enter') {
+      if (event.key !== 'Shift') run = ''
+      return
+    }
+    var typed = run
+    run = ''
     var target = event.target
-    if (ID_RE.test(typed)) {
-      var destination = idField || tailField
-      if (destination && target !== destination && target && typeof target.value === 'string') {
-        // The reader typed into another field: take the number back out of it.
+    var destination = idField || tailField
+    if (isIdNumber(typed) && destination) {
+      event.preventDefault()
+      if (target !== destination && target && typeof target.value === 'string') {
         var value = target.value.toUpperCase()
         if (value.slice(-typed.length) === typed) target.value = target.value.slice(0, -typed.length)
       }
-      if (destination) {
-        event.preventDefault()
-        destination.value = destination === tailField ? typed.slice(-6) : typed
-        var next = destination === idField ? document.getElementById('name') : document.getElementById('submit-query')
-        if (next) next.focus()
-        return
-      }
+      destination.value = destination === tailField ? typed.slice(-6) : typed
+      var next = destination === idField ? document.getElementById('name') : document.getElementById('submit-query')
+      if (next) next.focus()
+      return
     }
     if (target === idField) {
       event.preventDefault()
