@@ -56,6 +56,9 @@ Component({
     onMyApplicationsTap() {
       wx.navigateTo({url: '/pages/applications/index'})
     },
+    onFollowsTap() {
+      wx.navigateTo({url: '/pages/follows/index'})
+    },
     onLargeTextChange(e) {
       const large = Boolean(e.detail.value)
       display.setLargeText(large)
