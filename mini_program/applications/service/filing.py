@@ -136,7 +136,9 @@ async def create_application(
                 actor_id=actor.id if actor else None,
                 actor_name=who,
             )
-        await refresh(app)
+        calc = await refresh(app)
+        if received_on is not None:
+            await notify_hook.applicant_notice(app, "received", calc)
         if actor is not None:
             await record(
                 actor,
@@ -144,6 +146,4 @@ async def create_application(
                 app,
                 {"channel": str(channel), "received_on": received_on and received_on.isoformat()},
             )
-    if received_on is not None:
-        await notify_hook.applicant_notice(app, "received")
     return app

@@ -113,6 +113,7 @@ async def _run_step(
     check: Check | None = None,
     after: After | None = None,
     audit: dict[str, Any] | None = None,
+    notice: notify_hook.Notice | None = None,
 ) -> Application:
     on = step.day()
     async with in_transaction():
@@ -142,6 +143,8 @@ async def _run_step(
         if after is not None:
             await after(ctx, calc)
         await record(actor, action, app, {"on": on.isoformat(), **(audit or {})})
+        if notice is not None:
+            await notify_hook.applicant_notice(app, notice, calc)
     return app
 
 
@@ -174,7 +177,7 @@ async def receive(*, app_id: int, actor: Actor, data: ReceiveIn) -> Application:
     async def after(ctx: StepContext, calc: Calculation) -> None:
         await ctx.app.save(update_fields=["channel", "updated_at"])
 
-    app = await _run_step(
+    return await _run_step(
         app_id=app_id,
         actor=actor,
         step=data,
@@ -184,10 +187,9 @@ async def receive(*, app_id: int, actor: Actor, data: ReceiveIn) -> Application:
         action="receive",
         check=check,
         after=after,
+        notice="received",
         audit={"channel": str(data.channel) if data.channel else None},
     )
-    await notify_hook.applicant_notice(app, "received")
-    return app
 
 
 # --- correction ---------------------------------------------------------------------------
@@ -217,7 +219,7 @@ async def request_correction(*, app_id: int, actor: Actor, data: CorrectionIn) -
     async def after(ctx: StepContext, calc: Calculation) -> None:
         await _letter(ctx, calc, EventKind.CORRECTION_REQUESTED)
 
-    app = await _run_step(
+    return await _run_step(
         app_id=app_id,
         actor=actor,
         step=data,
@@ -227,10 +229,9 @@ async def request_correction(*, app_id: int, actor: Actor, data: CorrectionIn) -
         action="request_correction",
         check=check,
         after=after,
+        notice="correction_requested",
         audit={"period": period},
     )
-    await notify_hook.applicant_notice(app, "correction_requested")
-    return app
 
 
 async def corrected(*, app_id: int, actor: Actor, data: StepIn) -> Application:
@@ -318,7 +319,7 @@ async def extend(*, app_id: int, actor: Actor, data: ExtendIn) -> Application:
     async def after(ctx: StepContext, calc: Calculation) -> None:
         await _letter(ctx, calc, EventKind.EXTENDED)
 
-    app = await _run_step(
+    return await _run_step(
         app_id=app_id,
         actor=actor,
         step=data,
@@ -328,9 +329,8 @@ async def extend(*, app_id: int, actor: Actor, data: ExtendIn) -> Application:
         action="extend",
         check=check,
         after=after,
+        notice="extended",
     )
-    await notify_hook.applicant_notice(app, "extended")
-    return app
 
 
 # --- answer -------------------------------------------------------------------------------
@@ -369,7 +369,7 @@ async def answer(*, app_id: int, actor: Actor, data: AnswerIn) -> Application:
         await app.save(update_fields=["result", "reasons", "explanation", "updated_at"])
         await _letter(ctx, calc, EventKind.ANSWERED, attachments="、".join(r.name for r in rows))
 
-    app = await _run_step(
+    return await _run_step(
         app_id=app_id,
         actor=actor,
         step=data,
@@ -379,10 +379,9 @@ async def answer(*, app_id: int, actor: Actor, data: AnswerIn) -> Application:
         action="answer",
         check=check,
         after=after,
+        notice="answered",
         audit={"result": str(data.result), "reasons": data.reasons, "files": data.files},
     )
-    await notify_hook.applicant_notice(app, "answered")
-    return app
 
 
 # --- assignment ---------------------------------------------------------------------------
@@ -444,11 +443,11 @@ async def close_uncorrected(*, on: date | None = None) -> list[int]:
                 detail={"result": str(Result.OTHER), "reasons": ["no_correction"]},
                 after=after,
                 audit={"correction_due": correction_due.isoformat()},
+                notice="closed",
             )
         except Conflict:
             continue  # corrected or closed by someone else in the meantime
         closed.append(app.id)
-        await notify_hook.applicant_notice(app, "closed")
     return closed
 
 

@@ -83,6 +83,9 @@ test('a resident files, sees the field the server refused, then reads the masked
   await h.tap(page.querySelector('.submit'))
   const url = h.state.navigations.at(-1)
   assert.match(url, /^\/pages\/application\/index\?id=\d+&created=1$/)
+  // The same tap asked WeChat whether progress messages may be sent.
+  assert.equal(h.state.subscribeRequests.length, 2)
+  assert.equal(h.state.subscribeRequests[1].tmplIds.length, 1)
   const sent = h.state.requests.find(r => r.method === 'POST' && r.url.endsWith('/api/v1/mp/applications') && r.status === 201)
   assert.deepEqual(Object.keys(JSON.parse(sent.body)).sort(), ['address', 'applicant_type', 'delivery', 'description', 'format', 'id_number', 'id_type', 'name', 'phone', 'purpose'])
 
@@ -94,6 +97,17 @@ test('a resident files, sees the field the server refused, then reads the masked
   assert.equal(h.text(detail, '.fact-id .value'), number.slice(0, 4) + '****' + number.slice(-4))
   assert.equal(h.text(detail, '.fact-phone .value'), '139****1234')
   assert.ok(!pageText(detail).includes(number) && !pageText(detail).includes('13966661234'))
+})
+
+test('the detail offers progress messages while the application is open', async () => {
+  const page = await h.open('/pages/apply/index')
+  await fill(page, {name: '孙丽', id_number: idNumber(), phone: '13811112222', address: '蒙城县楚村镇', description: '楚村镇2026年危房改造补助名单'})
+  await h.tap(page.querySelector('.submit'))
+  const detail = await h.follow()
+  const before = h.state.subscribeRequests.length
+  await h.tap(detail.querySelector('.subscribe'))
+  assert.equal(h.state.subscribeRequests.length, before + 1)
+  assert.equal(h.state.toasts.at(-1).title, '已订阅下一次办理进度提醒')
 })
 
 test('once staff receive and answer, the detail explains the deadline and opens the letter', async () => {

@@ -3,6 +3,7 @@
 // the answer with its reasons, and the letters, opened on the phone.
 const applications = require('../../utils/applications')
 const files = require('../../utils/files')
+const subscribe = require('../../utils/subscribe')
 const pageBehavior = require('../../behaviors/page')
 
 function sizeLabel(bytes) {
@@ -16,6 +17,7 @@ Component({
   data: {app: null, steps: [], files: [], facts: [], created: false, loading: true, failed: false},
   methods: {
     onLoad(query) {
+      subscribe.prepare()
       this.applicationId = query.id
       this.setData({created: query.created === '1'})
       return this.load()
@@ -71,6 +73,13 @@ Component({
         loading: '正在打开',
         unavailable: '文件暂时无法下载，请下拉刷新后再试',
         unsupported: '此文件无法在手机上打开',
+      })
+    },
+    // Each grant lets WeChat bring one progress message (received, correction, answer...).
+    onSubscribeTap() {
+      return subscribe.ask(['application_status']).then(result => {
+        const ok = result.accepted.includes('application_status')
+        wx.showToast({title: ok ? '已订阅下一次办理进度提醒' : '未订阅提醒', icon: ok ? 'success' : 'none'})
       })
     },
     onRetry() {

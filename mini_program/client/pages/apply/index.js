@@ -3,6 +3,7 @@
 // what is wrong; the page shows each message under its field.
 const applications = require('../../utils/applications')
 const errors = require('../../utils/errors')
+const subscribe = require('../../utils/subscribe')
 const pageBehavior = require('../../behaviors/page')
 
 const EMPTY = {
@@ -32,7 +33,10 @@ Component({
     deliveries: applications.DELIVERIES,
   },
   methods: {
-    onLoad() {},
+    onLoad() {
+      // Template ids beforehand: WeChat opens the grant sheet only straight from the tap.
+      subscribe.prepare()
+    },
     onInput(e) {
       const field = e.currentTarget.dataset.field
       this.setData({['form.' + field]: e.detail.value, ['errors.' + field]: ''})
@@ -52,9 +56,11 @@ Component({
     },
     onSubmit() {
       if (this.data.submitting) return Promise.resolve()
+      // In the same tap: may WeChat tell the resident when the application moves on?
+      const asked = subscribe.ask(['application_status'])
       this.setData({submitting: true, errors: {}})
-      return applications
-        .file(this.data.form)
+      return Promise.all([applications.file(this.data.form), asked])
+        .then(([created]) => created)
         .then(created => {
           // Going back from the detail must not offer the same application again.
           this.setData({submitting: false, form: {...EMPTY}, idTypeIndex: 0})
