@@ -31,7 +31,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+# How long a started server may take to answer. Start-up costs 3–4 CPU seconds; on the shared
+# 2-core machine under other suites' load that has taken over 30 s of wall time.
+START_TIMEOUT = 120.0
+
+
+def wait_http(
+    url: str, timeout: float = START_TIMEOUT, proc: subprocess.Popen | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
