@@ -19,6 +19,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from gateway.console.views import CSP
 from pydantic import ValidationError
 from sanic import Blueprint, Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, redirect
@@ -29,7 +30,6 @@ from gateway.auth.csrf import form_of
 from gateway.auth.decorators import client_ip
 from gateway.config import get_settings
 from gateway.console import render
-from gateway.console.views import CSP
 from gateway.errors import ApiError, RateLimited, fields_from_validation
 from gateway.redis import get_redis
 from mini_program.applications import limits, service

@@ -57,7 +57,8 @@ def test_spring_festival_is_skipped_and_both_make_up_saturdays_count():
         {"date": "2026-02-14", "name": "春节"},
         {"date": "2026-02-28", "name": "春节"},
     ]
-    assert "2026-03-07" in count["weekends"] and "2026-02-14" not in count["weekends"]
+    assert "2026-03-07" in count["weekends"]
+    assert "2026-02-14" not in count["weekends"]
     words = texts(calc)
     assert "跳过春节假期 2026-02-15（周日）至2026-02-23（周一），共 9 天" in words
     assert (
@@ -109,7 +110,8 @@ def test_a_correction_stops_the_clock_and_its_arrival_is_a_new_day_zero():
         Event(EventKind.CORRECTION_REQUESTED, D(2026, 3, 5), {"missing": "文件名称", "period": 15}),
     ]
     waiting = compute(events, CAL)
-    assert waiting.deadline is None and waiting.awaiting_correction
+    assert waiting.deadline is None
+    assert waiting.awaiting_correction
     assert waiting.correction_due == D(2026, 3, 26)
     assert "收到申请后第 3 个工作日" in texts(waiting)
     assert "答复期限暂停计算" in texts(waiting)
@@ -130,7 +132,8 @@ def test_closing_for_no_correction_leaves_no_deadline():
     ]
     calc = compute(events, CAL)
     assert calc.correction_due == D(2026, 10, 27)  # National Day skipped
-    assert calc.deadline is None and calc.finished == "closed"
+    assert calc.deadline is None
+    assert calc.finished == "closed"
     assert "逾期不补正" in texts(calc)
 
 
@@ -162,7 +165,8 @@ def test_a_third_party_pause_across_the_holidays_does_not_count_them_twice():
 
 def test_an_unanswered_consultation_pauses_until_the_third_partys_limit():
     calc = compute(third_party_events(None), CAL)
-    assert calc.open_pause is not None and calc.open_pause.due == D(2026, 10, 22)
+    assert calc.open_pause is not None
+    assert calc.open_pause.due == D(2026, 10, 22)
     assert calc.deadline == D(2026, 11, 6)
     assert calc.provisional
     assert "第三方尚未回复" in texts(calc)
@@ -170,7 +174,8 @@ def test_an_unanswered_consultation_pauses_until_the_third_partys_limit():
 
 def test_a_late_reply_pauses_only_until_the_third_partys_limit():
     calc = compute(third_party_events(D(2026, 10, 26)), CAL)
-    assert calc.deadline == D(2026, 11, 6) and not calc.provisional
+    assert calc.deadline == D(2026, 11, 6)
+    assert not calc.provisional
     assert "已超过意见期限 2026-10-22（周四）" in texts(calc)
 
 
@@ -203,9 +208,11 @@ def test_an_extension_counts_20_more_working_days_from_the_original_deadline():
     while weekdays < 20:
         day += timedelta(days=1)
         weekdays += day.weekday() < 5
-    assert day == D(2026, 10, 1) and not CAL.is_workday(day)
+    assert day == D(2026, 10, 1)
+    assert not CAL.is_workday(day)
     extension = next(s for s in calc.steps if s.kind == "extension").to_dict()
-    assert extension["from"] == "2026-09-04" and extension["to"] == "2026-10-08"
+    assert extension["from"] == "2026-09-04"
+    assert extension["to"] == "2026-10-08"
     assert {"date": "2026-09-20", "name": "国庆节"} in extension["makeup_workdays"]
     assert "自原期限 2026-09-03（周四） 起再计算 20 个工作日" in texts(calc)
 
@@ -269,7 +276,8 @@ def test_a_deadline_reaching_an_unloaded_year_is_a_clear_error_not_a_guess():
 def test_a_receipt_in_an_unloaded_year_is_refused_on_its_first_day():
     cal = only({2026: year_file(2026)})
     calc = compute([received(D(2025, 12, 30))], cal)
-    assert calc.missing_year == 2025 and calc.deadline is None
+    assert calc.missing_year == 2025
+    assert calc.deadline is None
 
 
 def test_loading_the_missing_year_gives_the_deadline():
@@ -280,7 +288,8 @@ def test_loading_the_missing_year_gives_the_deadline():
         }
     )
     calc = compute([received(D(2026, 12, 10))], cal)
-    assert calc.error == "" and calc.deadline == D(2027, 1, 8)
+    assert calc.error == ""
+    assert calc.deadline == D(2027, 1, 8)
 
 
 # --- exhaustively, against a naive count built from the data files ----------------------------
@@ -326,7 +335,8 @@ def test_every_day_of_2026_against_the_naive_count(pause_after):
         assert CAL.is_workday(calc.deadline)
         # Without its words (how stored deadlines are recomputed) the engine agrees.
         quiet = compute(events, CAL, words=False)
-        assert quiet.steps == [] and quiet.deadline == calc.deadline
+        assert quiet.steps == []
+        assert quiet.deadline == calc.deadline
         assert (
             days_left(quiet, day, CAL)
             == days_left(calc, day, CAL)

@@ -25,7 +25,8 @@ async def test_a_resident_files_and_reads_back_a_masked_application(api, db):
     created = response.json()
     assert set(created) == {"id", "receipt_no", "state"}
     assert created["state"] == "submitted"
-    assert len(created["receipt_no"]) == 9 and created["receipt_no"].isdigit()
+    assert len(created["receipt_no"]) == 9
+    assert created["receipt_no"].isdigit()
 
     detail = (await api.get(f"{MP}/{created['id']}", headers=headers)).json()
     assert detail["receipt_no"] == created["receipt_no"]
@@ -33,18 +34,21 @@ async def test_a_resident_files_and_reads_back_a_masked_application(api, db):
     assert detail["deadline"] is None
     assert detail["id_masked"] == number[:4] + "****" + number[-4:]
     assert detail["phone_masked"] == "138****8000"
-    assert number not in str(detail) and "13800138000" not in str(detail)
+    assert number not in str(detail)
+    assert "13800138000" not in str(detail)
     assert detail["calculation"][-1]["text"] == "尚未确认收到申请：答复期限自确认收到之日起计算"
 
     stored = await Application.get(id=created["id"])
-    assert stored.channel == "online" and stored.department_code == "zfb"
+    assert stored.channel == "online"
+    assert stored.department_code == "zfb"
     assert number not in (stored.id_number_encrypted or "")
     assert crypto.decrypt(stored.id_number_encrypted) == number
     assert crypto.decrypt(stored.phone_encrypted) == "13800138000"
     assert await ApplicationEvent.filter(application_id=stored.id, kind="submitted").count() == 1
 
     mine = (await api.get(MP, headers=headers)).json()
-    assert mine["total"] == 1 and mine["items"][0]["id"] == created["id"]
+    assert mine["total"] == 1
+    assert mine["items"][0]["id"] == created["id"]
     assert set(mine) == {"items", "total", "page", "per_page"}
 
 
@@ -63,7 +67,8 @@ async def test_an_organisation_files_with_its_credit_code_and_gets_a_report_colu
     response = await api.post(MP, json={**body, "credit_code": code.lower()}, headers=headers)
     assert response.status_code == 201, response.text
     stored = await Application.get(id=response.json()["id"])
-    assert stored.credit_code == code and stored.org_kind == "legal_service"
+    assert stored.credit_code == code
+    assert stored.org_kind == "legal_service"
 
 
 async def test_wrong_fields_are_named_in_chinese(api, db):
@@ -125,7 +130,8 @@ async def test_a_resident_filing_too_often_is_told_to_wait(api, db):
     assert sorted(r.status_code for r in responses) == [201] * limit + [429] * 3
     refused = next(r for r in responses if r.status_code == 429)
     error = assert_error(refused, 429, "rate_limited")
-    assert "上限" in error["message"] and error["retry_after"] > 0
+    assert "上限" in error["message"]
+    assert error["retry_after"] > 0
 
 
 async def test_the_paging_bounds_are_field_errors(api, db):

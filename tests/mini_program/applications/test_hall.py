@@ -31,10 +31,12 @@ async def file_at_kiosk(kiosk: httpx.AsyncClient, **overrides: str) -> httpx.Res
 async def test_the_start_screen_needs_no_login_and_allows_only_its_own_files(kiosk, db):
     page = await kiosk.get("/hall/apply")
     assert page.status_code == 200
-    assert "我要申请" in page.text and "查询进度" in page.text
+    assert "我要申请" in page.text
+    assert "查询进度" in page.text
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert page.headers["cache-control"] == "no-store"
-    assert "<script>" not in page.text and "style=" not in page.text
+    assert "<script>" not in page.text
+    assert "style=" not in page.text
 
 
 async def test_a_visitor_files_and_gets_a_masked_receipt(kiosk, db):
@@ -47,10 +49,14 @@ async def test_a_visitor_files_and_gets_a_masked_receipt(kiosk, db):
     assert receipt.status_code == 200
     text = receipt.text
     stored = await Application.get(receipt_no=re.search(r'id="receipt-no">(\d+)<', text).group(1))
-    assert stored.channel == "kiosk" and stored.state == "submitted"
-    assert "王*明" in text and "王小明" not in text
-    assert number[:4] + "****" + number[-4:] in text and number not in text
-    assert "139****1234" in text and "13955551234" not in text
+    assert stored.channel == "kiosk"
+    assert stored.state == "submitted"
+    assert "王*明" in text
+    assert "王小明" not in text
+    assert number[:4] + "****" + number[-4:] in text
+    assert number not in text
+    assert "139****1234" in text
+    assert "13955551234" not in text
     assert "打印回执" in text
 
 
@@ -65,7 +71,8 @@ async def test_a_post_without_the_terminals_token_is_refused(kiosk, db):
 async def test_field_errors_are_shown_in_large_type_and_the_input_is_kept(kiosk, db):
     response = await file_at_kiosk(kiosk, id_number="110105194912310021", address="蒙城县立仓镇")
     assert response.status_code == 422
-    assert 'id="e-id_number"' in response.text and "校验位不正确" in response.text
+    assert 'id="e-id_number"' in response.text
+    assert "校验位不正确" in response.text
     assert 'value="蒙城县立仓镇"' in response.text
 
 
@@ -82,7 +89,8 @@ async def test_a_terminal_filing_too_often_is_stopped(kiosk, db):
     codes = sorted(r.status_code for r in responses)
     assert codes == [303] * limit + [429] * 2
     refused = next(r for r in responses if r.status_code == 429)
-    assert "本终端提交的申请过多" in refused.text and int(refused.headers["retry-after"]) > 0
+    assert "本终端提交的申请过多" in refused.text
+    assert int(refused.headers["retry-after"]) > 0
 
 
 async def query(kiosk: httpx.AsyncClient, receipt_no: str, tail: str) -> httpx.Response:
@@ -108,11 +116,13 @@ async def test_the_query_finds_an_application_and_shows_its_deadline_and_letters
     status = await kiosk.get(found.headers["location"])
     assert status.status_code == 200
     assert "已于 2026-03-10 答复：予以公开" in status.text
-    assert "期限是怎么算的" in status.text and "跳过春节假期" in status.text
+    assert "期限是怎么算的" in status.text
+    assert "跳过春节假期" in status.text
     assert number not in status.text
     letter = re.search(r'href="(/hall/apply/files/\d+/\d+)"', status.text).group(1)
     pdf = await kiosk.get(letter)
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
 
     # Another terminal session cannot open it by guessing the address.
     async with httpx.AsyncClient(base_url=str(kiosk.base_url)) as other:
@@ -140,9 +150,12 @@ async def test_wrong_id_digits_are_counted_and_lock_the_receipt_number(api, kios
     limit = get_app_settings().query_failures_per_receipt
     for _ in range(limit):
         miss = await query(kiosk, app.receipt_no, wrong)
-        assert miss.status_code == 404 and "没有找到这件申请" in miss.text
+        assert miss.status_code == 404
+        assert "没有找到这件申请" in miss.text
         assert wrong not in miss.text.split("id_last6")[1][:200]  # never echoed back
     locked = await query(kiosk, app.receipt_no, number[-6:])
-    assert locked.status_code == 429 and "输错次数过多" in locked.text
+    assert locked.status_code == 429
+    assert "输错次数过多" in locked.text
     bad = await query(kiosk, "12", "abc")
-    assert bad.status_code == 422 and "9 位数字" in bad.text
+    assert bad.status_code == 422
+    assert "9 位数字" in bad.text

@@ -4,7 +4,7 @@ and recomputing stored deadlines after an administrator loads a calendar year.""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -40,10 +40,13 @@ async def test_an_application_not_corrected_in_time_is_closed_with_a_notice(api,
     closed = await service.close_uncorrected(on=date(2026, 3, 27))
     assert app_id in closed
     app = await Application.get(id=app_id)
-    assert app.state == "closed" and app.finished_on == date(2026, 3, 27)
-    assert app.result == "other" and app.reasons == ["no_correction"]
+    assert app.state == "closed"
+    assert app.finished_on == date(2026, 3, 27)
+    assert app.result == "other"
+    assert app.reasons == ["no_correction"]
     notice = await ApplicationFile.get(application_id=app_id, kind="closure_notice")
-    assert notice.published and notice.content.startswith(b"%PDF")
+    assert notice.published
+    assert notice.content.startswith(b"%PDF")
     assert await AuditRecord.exists(action="applications.close_uncorrected", target_id=str(app_id))
     body = (await api.get(f"{ADMIN}/{app_id}", headers=admin)).json()
     assert body["state_label"] == "已终止（逾期不补正）"
@@ -98,7 +101,7 @@ async def test_a_missed_reminder_day_is_caught_up_at_the_next_threshold(api, db)
 
 def _insert_received(on: date) -> Application:
     return Application(
-        receipt_no=f"9{on:%m%d}{datetime.now().microsecond:06d}"[:10],
+        receipt_no=f"9{on:%m%d}{datetime.now(UTC).microsecond:06d}"[:10],
         channel="letter",
         applicant_type="citizen",
         name="日历测试",
@@ -135,7 +138,8 @@ async def _received_in_december() -> Application:
 async def test_a_deadline_in_an_unloaded_year_is_shown_as_an_error_and_blocks_extension(api, db):
     app = await _received(date(2023, 12, 20))  # 2023's holidays were never loaded
     try:
-        assert app.deadline is None and "2023" in app.deadline_error
+        assert app.deadline is None
+        assert "2023" in app.deadline_error
         admin = await sign_in(api, "admin")
         body = (await api.get(f"{ADMIN}/{app.id}", headers=admin)).json()
         assert body["deadline"] is None
@@ -174,15 +178,19 @@ async def test_loading_next_years_calendar_recomputes_stored_deadlines_as_a_job(
     source.write_text(json.dumps(year_2027), "utf-8")
     workdays.load_file(source)  # what `govmatrix calendar load` does
     job = await service.schedule_recompute()
-    assert job is not None and job.kind == "applications.recompute"
+    assert job is not None
+    assert job.kind == "applications.recompute"
     assert await run_due(kinds=["applications.recompute"]) == 1
     done = await Job.get(id=job.id)
-    assert done.state == "succeeded" and done.progress == 100
+    assert done.state == "succeeded"
+    assert done.progress == 100
     assert done.result["recomputed"] >= 1
     await app.refresh_from_db()
-    assert app.deadline == date(2027, 1, 8) and app.deadline_error == ""
+    assert app.deadline == date(2027, 1, 8)
+    assert app.deadline_error == ""
     status = await service.calendar_status()
-    assert 2027 in status["years"] and status["stale"] == 0
+    assert 2027 in status["years"]
+    assert status["stale"] == 0
 
 
 async def test_the_calendar_watcher_queues_one_recompute_per_change(db, local_calendar):
@@ -194,10 +202,8 @@ async def test_the_calendar_watcher_queues_one_recompute_per_change(db, local_ca
     queued = await Job.filter(kind="applications.recompute", state="queued").count()
     assert queued == 1
     again = await service.schedule_recompute()
-    assert (
-        again is not None
-        and (await Job.filter(kind="applications.recompute", state="queued").count()) == 1
-    )
+    assert again is not None
+    assert (await Job.filter(kind="applications.recompute", state="queued").count()) == 1
     await run_due(kinds=["applications.recompute"])
 
 

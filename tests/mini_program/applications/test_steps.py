@@ -34,12 +34,16 @@ async def test_get_answers_state_deadline_and_the_calculation_in_words(api, db):
     kinds = [s["kind"] for s in body["calculation"]]
     assert kinds == ["submitted", "received", "count"]
     count = body["calculation"][-1]
-    assert count["from"] == "2026-02-14" and count["to"] == "2026-03-19" and count["counted"] == 20
+    assert count["from"] == "2026-02-14"
+    assert count["to"] == "2026-03-19"
+    assert count["counted"] == 20
     assert count["holidays"][0]["name"] == "春节"
     assert "计入调休上班日 2026-02-14" in count["text"]
     assert body["calculation"][1]["text"].startswith("2026-02-13（周五） 收到申请，为第 0 日")
-    assert body["events"][0]["kind"] == "submitted" and body["events"][1]["actor"] == "admin"
-    assert "answer" in body["actions"] and "extend" in body["actions"]
+    assert body["events"][0]["kind"] == "submitted"
+    assert body["events"][1]["actor"] == "admin"
+    assert "answer" in body["actions"]
+    assert "extend" in body["actions"]
 
 
 async def test_receive_defaults_to_today_and_refuses_a_future_date(api, db):
@@ -97,19 +101,22 @@ async def test_a_correction_restarts_the_clock_and_only_one_is_allowed(api, db):
     )
     assert waiting.status_code == 200, waiting.text
     body = waiting.json()
-    assert body["state"] == "awaiting_correction" and body["deadline"] is None
+    assert body["state"] == "awaiting_correction"
+    assert body["deadline"] is None
     assert body["correction_due"] == "2026-03-26"
     notice = next(f for f in body["files"] if f["kind"] == "correction_notice")
     text = pdf_text((await api.get(notice["url"], headers=admin)).content)
     assert "补正政府信息公开申请告知书" in text
-    assert "第三十条" in text and "请写明所需文件的名称或文号" in text
+    assert "第三十条" in text
+    assert "请写明所需文件的名称或文号" in text
     assert "2026年3月26日" in text
 
     corrected = await api.post(
         f"{ADMIN}/{app_id}/corrected", json={"on": "2026-03-16"}, headers=admin
     )
     body = corrected.json()
-    assert body["state"] == "received" and body["deadline"] == "2026-04-14"
+    assert body["state"] == "received"
+    assert body["deadline"] == "2026-04-14"
     again = await api.post(
         f"{ADMIN}/{app_id}/request-correction",
         json={"on": "2026-03-17", "missing": "再补"},
@@ -129,7 +136,8 @@ async def test_a_third_party_pause_moves_the_deadline(api, db):
     body = sent.json()
     assert body["state"] == "third_party"
     assert body["third_party_due"] == "2026-10-22"
-    assert body["deadline"] == "2026-11-06" and body["deadline_provisional"] is True
+    assert body["deadline"] == "2026-11-06"
+    assert body["deadline_provisional"] is True
     early = await api.post(
         f"{ADMIN}/{app_id}/answer", json={"on": "2026-10-09", "result": "disclose"}, headers=admin
     )
@@ -138,7 +146,8 @@ async def test_a_third_party_pause_moves_the_deadline(api, db):
         f"{ADMIN}/{app_id}/third-party-reply", json={"on": "2026-10-09"}, headers=admin
     )
     body = replied.json()
-    assert body["state"] == "received" and body["deadline"] == "2026-10-23"
+    assert body["state"] == "received"
+    assert body["deadline"] == "2026-10-23"
     assert body["deadline_provisional"] is False
 
 
@@ -156,12 +165,15 @@ async def test_only_approvers_extend_once_and_before_the_deadline(api, db):
     extended = await api.post(f"{ADMIN}/{app_id}/extend", json=body, headers=head)
     assert extended.status_code == 200, extended.text
     result = extended.json()
-    assert result["extended"] is True and result["deadline"] == "2026-10-08"
+    assert result["extended"] is True
+    assert result["deadline"] == "2026-10-08"
     assert [s["kind"] for s in result["calculation"]][-2:] == ["count", "extension"]
     assert "经县政务公开办负责人同意延长答复期限" in result["calculation"][2]["text"]
     notice = next(f for f in result["files"] if f["kind"] == "extension_notice")
     text = pdf_text((await api.get(notice["url"], headers=admin)).content)
-    assert "第三十三条第二款" in text and "2026年10月8日" in text and "2026年9月3日" in text
+    assert "第三十三条第二款" in text
+    assert "2026年10月8日" in text
+    assert "2026年9月3日" in text
     again = await api.post(f"{ADMIN}/{app_id}/extend", json=body, headers=head)
     assert "已延长过一次" in assert_error(again, 409, "wrong_state")["message"]
 
@@ -210,7 +222,8 @@ async def test_a_refusal_needs_its_reason_and_the_letter_cites_the_law(api, db):
     )
     assert answered.status_code == 200, answered.text
     body = answered.json()
-    assert body["state"] == "answered" and body["on_time"] is True
+    assert body["state"] == "answered"
+    assert body["on_time"] is True
     assert body["answer"]["result_label"] == "不予公开"
     assert body["answer"]["reasons"] == [
         {"code": "third_party_rights", "label": "保护第三方合法权益"}
@@ -222,12 +235,15 @@ async def test_a_refusal_needs_its_reason_and_the_letter_cites_the_law(api, db):
     letter = next(f for f in mine_detail["files"] if f["kind"] == "answer_letter")
     assert "signature=" in letter["url"]
     pdf = await api.get(letter["url"])
-    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["cache-control"] == "private, no-store"
     text = pdf_text(pdf.content)
     assert "政府信息公开申请答复书" in text
-    assert "第三十六条第（三）项" in text and "第十五条" in text
-    assert "名单中含有个人身份信息" in text and "六十日内" in text
+    assert "第三十六条第（三）项" in text
+    assert "第十五条" in text
+    assert "名单中含有个人身份信息" in text
+    assert "六十日内" in text
     forged = letter["url"].replace("signature=", "signature=0")
     assert_error(await api.get(forged), 404, "file_link_invalid")
     again = await api.post(
@@ -282,7 +298,8 @@ async def test_department_staff_see_only_their_departments_applications(api, db)
     step = await api.post(f"{ADMIN}/{theirs}/third-party", json={"party": "x"}, headers=dept)
     assert_error(step, 404)
     listed = (await api.get(ADMIN, params={"per_page": 100}, headers=dept)).json()
-    assert listed["total"] > 0 and {i["department"] for i in listed["items"]} == {"jyj"}
+    assert listed["total"] > 0
+    assert {i["department"] for i in listed["items"]} == {"jyj"}
     file_probe = await api.get(f"{ADMIN}/{theirs}/files/1", headers=dept)
     assert_error(file_probe, 404)
     assign = await api.post(f"{ADMIN}/{ours}/assign", json={"department": "mzj"}, headers=dept)
@@ -294,7 +311,8 @@ async def test_the_disclosure_head_routes_an_application_to_another_department(a
     head = await sign_in(api, "disclosure_head")
     app_id = await enter(api, admin, department="zfb")
     moved = await api.post(f"{ADMIN}/{app_id}/assign", json={"department": "jyj"}, headers=head)
-    assert moved.status_code == 200 and moved.json()["department"] == "jyj"
+    assert moved.status_code == 200
+    assert moved.json()["department"] == "jyj"
     unknown = await api.post(f"{ADMIN}/{app_id}/assign", json={"department": "nope"}, headers=head)
     assert "没有代码为 nope 的部门" in assert_error(unknown, 422)["fields"]["department"]
     record = await AuditRecord.filter(action="applications.assign", target_id=str(app_id)).first()
@@ -377,7 +395,8 @@ async def test_staff_entry_checks_its_fields(api, db):
         id_number=None,
     )
     stored = await Application.get(id=org)
-    assert stored.org_kind == "business" and stored.id_masked == ""
+    assert stored.org_kind == "business"
+    assert stored.id_masked == ""
 
 
 async def test_ids_beyond_the_columns_answer_404_not_a_database_error(api, db):
@@ -411,10 +430,10 @@ async def test_the_applicant_is_not_told_who_the_third_party_is_or_who_approved(
     )
     staff_view = (await api.get(f"{ADMIN}/{app_id}", headers=admin)).json()
     own_view = (await api.get(f"/api/v1/mp/applications/{app_id}", headers=mine)).json()
-    assert "李某某" in str(staff_view["calculation"]) and "县政务公开办负责人同意" in str(
-        staff_view
-    )
-    assert "李某某" not in str(own_view) and "县政务公开办负责人" not in str(own_view)
+    assert "李某某" in str(staff_view["calculation"])
+    assert "县政务公开办负责人同意" in str(staff_view)
+    assert "李某某" not in str(own_view)
+    assert "县政务公开办负责人" not in str(own_view)
     assert own_view["deadline"] == staff_view["deadline"]
     assert "书面征求第三方意见" in str(own_view["calculation"])
     assert "经政府信息公开工作机构负责人同意" in str(own_view["calculation"])
