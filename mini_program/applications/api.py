@@ -21,7 +21,8 @@ from gateway.auth.decorators import client_ip
 from gateway.auth.resident import bearer_token, resident_required, resolve
 from gateway.errors import Invalid, NotFound, fields_from_validation, parse_body, parse_query
 from gateway.media import content_disposition
-from gateway.openapi import json_body, returns
+from gateway.openapi import json_body, query, returns
+from gateway.paging import PageQuery, page_answer
 from mini_program.applications import limits, links, service
 from mini_program.applications.models import Application, ApplicationFile
 from mini_program.applications.schemas import (
@@ -38,7 +39,6 @@ from mini_program.applications.schemas import (
     FileLinkQuery,
     JobOut,
     OverdueOut,
-    PageQuery,
     ReceiveIn,
     RemindersOut,
     ReportOut,
@@ -46,8 +46,10 @@ from mini_program.applications.schemas import (
     ReviewCaseIn,
     ReviewCaseOut,
     ReviewCasePage,
+    ReviewListQuery,
     ReviewOutcomeIn,
     StaffApplicationIn,
+    StaffApplicationOut,
     StaffListQuery,
     StepIn,
     ThirdPartyIn,
@@ -66,6 +68,9 @@ EXTEND = "applications.extend"
 ASSIGN = "applications.assign"
 REPORT = "applications.report"
 RECOMPUTE = "applications.recompute"
+
+# Letters (PDF) and uploaded attachments, as stored.
+_FILE = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
 
 mp = Blueprint("applications_mp", url_prefix="/api/v1/mp/applications")
 admin = Blueprint("applications_admin", url_prefix="/api/v1/admin/applications")
@@ -123,16 +128,15 @@ async def file_application(request: Request) -> HTTPResponse:
 
 @mp.get("")
 @openapi.tag("mini-program")
-@openapi.parameter("page", int, "query", description="页码，1–10000，默认 1")
-@openapi.parameter("per_page", int, "query", description="每页条数，1–100，默认 20")
+@query(PageQuery)
 @returns(ApplicationPage)
 @resident_required
 async def my_applications(request: Request) -> HTTPResponse:
     """The resident's own applications (我的申请), newest first."""
-    query = parse_query(request, PageQuery)
+    args = parse_query(request, PageQuery)
     return json(
         await service.list_for_resident(
-            resident_id=request.ctx.resident.id, page=query.page, per_page=query.per_page
+            resident_id=request.ctx.resident.id, page=args.page, per_page=args.per_page
         )
     )
 
@@ -148,14 +152,14 @@ async def my_application(request: Request, app_id: int) -> HTTPResponse:
 
 @mp.get("/<app_id:int>/files/<file_id:int>")
 @openapi.tag("mini-program")
-@openapi.parameter("expires", int, "query", description="签名链接的到期时间（详情中给出）")
-@openapi.parameter("signature", str, "query", description="签名（详情中给出）")
+@query(FileLinkQuery)
+@openapi.response(200, _FILE, "文件（PDF 或附件）")
 async def my_file(request: Request, app_id: int, file_id: int) -> HTTPResponse:
     """A letter or answer file, by the signed link in the detail (or with the owner's token)."""
     app: Application | None = None
-    if request.args.get("signature"):
-        link = parse_query(request, FileLinkQuery)
-        if links.valid(app_id, file_id, link.expires, link.signature):
+    link = parse_query(request, FileLinkQuery)
+    if link.signature:
+        if links.valid(app_id, file_id, link.expires or 0, link.signature):
             app = await Application.get_or_none(id=app_id)
     else:
         resident = await resolve(bearer_token(request))
@@ -171,32 +175,22 @@ async def my_file(request: Request, app_id: int, file_id: int) -> HTTPResponse:
 
 @admin.get("")
 @openapi.tag("applications")
-@openapi.parameter(
-    "state", str, "query", description="状态：submitted、received、awaiting_correction…"
-)
-@openapi.parameter("department", str, "query", description="承办部门代码")
-@openapi.parameter(
-    "due", str, "query", description="overdue 已逾期、week 本周到期、soon 5 个工作日内到期"
-)
-@openapi.parameter("q", str, "query", description="申请编号开头或申请人名称")
-@openapi.parameter("year", int, "query", description="提交年度")
-@openapi.parameter("page", int, "query", description="页码，1–10000，默认 1")
-@openapi.parameter("per_page", int, "query", description="每页条数，1–100，默认 20")
+@query(StaffListQuery)
 @returns(ApplicationPage)
 @staff_required(READ)
 async def queue(request: Request) -> HTTPResponse:
     """The queue: open applications by nearest deadline with days left, then finished ones."""
-    query = parse_query(request, StaffListQuery)
+    args = parse_query(request, StaffListQuery)
     return json(
         await service.list_for_staff(
             actor=actor_of(request),
-            state=query.state,
-            department=query.department,
-            due=query.due,
-            q=query.q,
-            year=query.year,
-            page=query.page,
-            per_page=query.per_page,
+            state=args.state,
+            department=args.department,
+            due=args.due,
+            q=args.q,
+            year=args.year,
+            page=args.page,
+            per_page=args.per_page,
         )
     )
 
@@ -227,7 +221,7 @@ async def _detail(request: Request, app_id: int) -> HTTPResponse:
 
 @admin.get("/<app_id:int>")
 @openapi.tag("applications")
-@returns(ApplicationOut)
+@returns(StaffApplicationOut)
 @staff_required(READ)
 async def application(request: Request, app_id: int) -> HTTPResponse:
     """One application: state, `deadline` (YYYY-MM-DD) and `calculation` step by step."""
@@ -237,7 +231,7 @@ async def application(request: Request, app_id: int) -> HTTPResponse:
 @admin.post("/<app_id:int>/receive")
 @openapi.tag("applications")
 @json_body(ReceiveIn)
-@returns(ApplicationOut)
+@returns(StaffApplicationOut)
 @staff_required(HANDLE)
 async def receive(request: Request, app_id: int) -> HTTPResponse:
     """Confirm receipt: `on` (default today) is day 0; `channel` fixes how receipt is dated."""
@@ -249,7 +243,7 @@ async def receive(request: Request, app_id: int) -> HTTPResponse:
 @admin.post("/<app_id:int>/request-correction")
 @openapi.tag("applications")
 @json_body(CorrectionIn)
-@returns(ApplicationOut)
+@returns(StaffApplicationOut)
 @staff_required(HANDLE)
 async def request_correction(request: Request, app_id: int) -> HTTPResponse:
     """Ask once, within 7 working days of receipt, for what is missing; the clock stops."""
@@ -261,7 +255,7 @@ async def request_correction(request: Request, app_id: int) -> HTTPResponse:
 @admin.post("/<app_id:int>/corrected")
 @openapi.tag("applications")
 @json_body(StepIn)
-@returns(ApplicationOut)
+@returns(StaffApplicationOut)
 @staff_required(HANDLE)
 async def corrected(request: Request, app_id: int) -> HTTPResponse:
     """The corrected application arrived on `on`: the count restarts from that day."""
@@ -273,7 +267,7 @@ async def corrected(request: Request, app_id: int) -> HTTPResponse:
 @admin.post("/<app_id:int>/extend")
 @openapi.tag("applications")
 @json_body(ExtendIn)
-@returns(ApplicationOut)
+@returns(StaffApplicationOut)
 @staff_required(EXTEND)
 async def extend(request: Request, app_id: int) -> HTTPResponse:
     """Extend by 20 working days from the original deadline (once, before it; approvers only)."""
@@ -285,7 +279,7 @@ async def extend(request: Request, app_id: int) -> HTTPResponse:
 @admin.post("/<app_id:int>/third-party")
 @openapi.tag("applications")
 @json_body(ThirdPartyIn)
-@returns(ApplicationOut)
+@returns(StaffApplicationOut)
 @staff_required(HANDLE)
 async def third_party(request: Request, app_id: int) -> HTTPResponse:
     """A third party was asked for its opinion on `on`: the following working days pause."""
@@ -297,7 +291,7 @@ async def third_party(request: Request, app_id: int) -> HTTPResponse:
 @admin.post("/<app_id:int>/third-party-reply")
 @openapi.tag("applications")
 @json_body(ThirdPartyReplyIn)
-@returns(ApplicationOut)
+@returns(StaffApplicationOut)
 @staff_required(HANDLE)
 async def third_party_reply(request: Request, app_id: int) -> HTTPResponse:
     """The third party's reply arrived on `on` (that day is the last one not counted)."""
@@ -309,7 +303,7 @@ async def third_party_reply(request: Request, app_id: int) -> HTTPResponse:
 @admin.post("/<app_id:int>/answer")
 @openapi.tag("applications")
 @json_body(AnswerIn)
-@returns(ApplicationOut)
+@returns(StaffApplicationOut)
 @staff_required(HANDLE)
 async def answer(request: Request, app_id: int) -> HTTPResponse:
     """Answer: national result type, its reasons and files (JSON with uploaded file ids, or
@@ -333,7 +327,7 @@ async def answer(request: Request, app_id: int) -> HTTPResponse:
 @admin.post("/<app_id:int>/assign")
 @openapi.tag("applications")
 @json_body(AssignIn)
-@returns(ApplicationOut)
+@returns(StaffApplicationOut)
 @staff_required(ASSIGN)
 async def assign(request: Request, app_id: int) -> HTTPResponse:
     """Hand the application to the department that holds the information."""
@@ -360,6 +354,7 @@ async def upload(request: Request, app_id: int) -> HTTPResponse:
 
 @admin.get("/<app_id:int>/files/<file_id:int>")
 @openapi.tag("applications")
+@openapi.response(200, _FILE, "文件（PDF 或附件）")
 @staff_required(READ)
 async def staff_file(request: Request, app_id: int, file_id: int) -> HTTPResponse:
     """A letter or attachment of an application in the staff member's scope."""
@@ -400,31 +395,41 @@ async def reminders(request: Request) -> HTTPResponse:
 
 @admin.get("/report")
 @openapi.tag("applications")
-@openapi.parameter("year", int, "query", description="年度，默认今年")
-@openapi.parameter("department", str, "query", description="部门代码（默认全县）")
+@query(ReportQuery)
 @returns(ReportOut)
 @staff_required(REPORT)
 async def report(request: Request) -> HTTPResponse:
     """The annual report's tables 三 and 四, channels and on-time figures for a year."""
-    query = parse_query(request, ReportQuery)
+    args = parse_query(request, ReportQuery)
     data = await service.annual_report(
-        year=query.year, actor=actor_of(request), department=query.department
+        year=args.year, actor=actor_of(request), department=args.department
     )
     return json(data)
 
 
 @admin.get("/reviews")
 @openapi.tag("applications")
-@openapi.parameter("year", int, "query", description="年度，默认今年")
+@query(ReviewListQuery)
 @returns(ReviewCasePage)
 @staff_required(REPORT)
 async def reviews(request: Request) -> HTTPResponse:
-    """Reconsiderations and lawsuits entered for a year (table 四)."""
-    query = parse_query(request, ReportQuery)
-    rows = await service.list_reviews(
-        year=query.year, actor=actor_of(request), department=query.department
+    """Reconsiderations and lawsuits entered for a year (table 四), a page at a time."""
+    args = parse_query(request, ReviewListQuery)
+    rows, total = await service.page_of_reviews(
+        year=args.year,
+        actor=actor_of(request),
+        department=args.department,
+        page=args.page,
+        per_page=args.per_page,
     )
-    return json({"items": [service.review_dict(r) for r in rows], "total": len(rows)})
+    return json(
+        page_answer(
+            [service.review_dict(r) for r in rows],
+            total=total,
+            page=args.page,
+            per_page=args.per_page,
+        )
+    )
 
 
 @admin.post("/reviews")

@@ -19,7 +19,6 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from gateway.console.views import CSP
 from pydantic import ValidationError
 from sanic import Blueprint, Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, redirect
@@ -30,6 +29,7 @@ from gateway.auth.csrf import form_of
 from gateway.auth.decorators import client_ip
 from gateway.config import get_settings
 from gateway.console import render
+from gateway.console.pages import CSP
 from gateway.errors import ApiError, RateLimited, fields_from_validation
 from gateway.redis import get_redis
 from mini_program.applications import limits, service
@@ -137,7 +137,7 @@ def _retry_after(response: HTTPResponse, exc: ApiError) -> HTTPResponse:
 
 
 @bp.get("")
-@openapi.tag("hall")
+@openapi.exclude()
 async def home(request: Request) -> HTTPResponse:
     """The terminal's start screen: apply, or check an application and fetch its answer."""
     return _page(request, "hall_home.html")
@@ -171,14 +171,14 @@ def _form_page(
 
 
 @bp.get("/new")
-@openapi.tag("hall")
+@openapi.exclude()
 async def new(request: Request) -> HTTPResponse:
     """The application form, in large type, with the ID-card reader's field first."""
     return _form_page(request)
 
 
 @bp.post("/new")
-@openapi.tag("hall")
+@openapi.exclude()
 async def create(request: Request) -> HTTPResponse:
     """File the application from the terminal (CSRF-checked, rate-limited per terminal)."""
     form = form_of(request)
@@ -212,7 +212,7 @@ async def create(request: Request) -> HTTPResponse:
 
 
 @bp.get("/receipt/<app_id:int>")
-@openapi.tag("hall")
+@openapi.exclude()
 async def receipt(request: Request, app_id: int) -> HTTPResponse:
     """The receipt after filing (masked; printable), for the session that filed it."""
     app = await _app_in_session(request, app_id)
@@ -241,14 +241,14 @@ def _query_page(
 
 
 @bp.get("/query")
-@openapi.tag("hall")
+@openapi.exclude()
 async def query(request: Request) -> HTTPResponse:
     """Check an application: receipt number and the last six characters of the ID number."""
     return _query_page(request)
 
 
 @bp.post("/query")
-@openapi.tag("hall")
+@openapi.exclude()
 async def lookup(request: Request) -> HTTPResponse:
     """Look an application up (CSRF-checked; rate-limited per terminal and per receipt)."""
     form = form_of(request)
@@ -299,7 +299,7 @@ def _file_url(app: Application, row: Any) -> str:
 
 
 @bp.get("/status/<app_id:int>")
-@openapi.tag("hall")
+@openapi.exclude()
 async def status(request: Request, app_id: int) -> HTTPResponse:
     """The state, the deadline with its calculation, the answer and its letter (masked)."""
     app = await _app_in_session(request, app_id)
@@ -310,7 +310,7 @@ async def status(request: Request, app_id: int) -> HTTPResponse:
 
 
 @bp.get("/files/<app_id:int>/<file_id:int>")
-@openapi.tag("hall")
+@openapi.exclude()
 async def file(request: Request, app_id: int, file_id: int) -> HTTPResponse:
     """A letter or answer file of the application shown in this session (opens to print)."""
     app = await _app_in_session(request, app_id)
@@ -320,7 +320,7 @@ async def file(request: Request, app_id: int, file_id: int) -> HTTPResponse:
 
 
 @bp.post("/end")
-@openapi.tag("hall")
+@openapi.exclude()
 async def end(request: Request) -> HTTPResponse:
     """Finish: forget what this terminal session may show, back to the start screen."""
     token = request.cookies.get(COOKIE)

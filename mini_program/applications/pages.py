@@ -176,7 +176,7 @@ def _vocab() -> dict[str, Any]:
 
 
 @bp.get("")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def queue(request: Request) -> HTTPResponse:
     """The queue: applications by nearest deadline, days left, today's reminders."""
@@ -255,7 +255,7 @@ async def _detail_page(
 
 
 @bp.get("/<app_id:int>")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def detail(request: Request, app_id: int) -> HTTPResponse:
     """One application: its deadline calculation, record of steps, files and the steps to take."""
@@ -263,7 +263,7 @@ async def detail(request: Request, app_id: int) -> HTTPResponse:
 
 
 @bp.get("/<app_id:int>/files/<file_id:int>")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def file_download(request: Request, app_id: int, file_id: int) -> HTTPResponse:
     """A letter or attachment, for staff in scope."""
@@ -337,7 +337,7 @@ _step_route("extend", EXTEND)
 
 
 @bp.post("/<app_id:int>/answer")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(HANDLE)
 async def answer(request: Request, app_id: int) -> HTTPResponse:
     """Console form for the answer: result, reasons, explanation and files in one post."""
@@ -358,7 +358,7 @@ async def answer(request: Request, app_id: int) -> HTTPResponse:
 
 
 @bp.post("/<app_id:int>/assign")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(ASSIGN)
 async def assign(request: Request, app_id: int) -> HTTPResponse:
     """Console form: hand the application to another department."""
@@ -371,7 +371,7 @@ async def assign(request: Request, app_id: int) -> HTTPResponse:
 
 
 @bp.post("/<app_id:int>/upload")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(HANDLE)
 async def upload(request: Request, app_id: int) -> HTTPResponse:
     """Console form: upload a file to attach to the answer later."""
@@ -390,7 +390,7 @@ async def upload(request: Request, app_id: int) -> HTTPResponse:
 
 
 @bp.post("/<app_id:int>/contact")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(HANDLE)
 async def contact(request: Request, app_id: int) -> HTTPResponse:
     """Show the applicant's full phone and address once (the look is audited)."""
@@ -453,7 +453,7 @@ async def _entry_page(
 
 
 @bp.get("/new")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(HANDLE)
 async def new(request: Request) -> HTTPResponse:
     """Staff entry of an application that came by letter, fax, e-mail or in person."""
@@ -461,7 +461,7 @@ async def new(request: Request) -> HTTPResponse:
 
 
 @bp.post("/new")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(HANDLE)
 async def create(request: Request) -> HTTPResponse:
     """Store the entered application; field errors are shown beside their fields."""
@@ -482,7 +482,7 @@ async def create(request: Request) -> HTTPResponse:
 
 
 @bp.get("/overdue")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def overdue(request: Request) -> HTTPResponse:
     """The overdue board: per department, overdue cases and those due within 2 working days."""
@@ -498,7 +498,7 @@ async def overdue(request: Request) -> HTTPResponse:
 
 
 @bp.post("/recompute")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(RECOMPUTE)
 async def recompute(request: Request) -> HTTPResponse:
     """Queue a recompute of every stored deadline (its progress shows in 后台任务)."""
@@ -550,7 +550,7 @@ async def _report_page(
 
 
 @bp.get("/report")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(REPORT)
 async def report(request: Request) -> HTTPResponse:
     """The annual report's tables for `year` (and a department), with the Excel export."""
@@ -565,7 +565,7 @@ async def report(request: Request) -> HTTPResponse:
 
 
 @bp.get("/report.xlsx")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(REPORT)
 async def report_excel(request: Request) -> HTTPResponse:
     """The annual report's tables as an Excel workbook."""
@@ -585,7 +585,7 @@ async def report_excel(request: Request) -> HTTPResponse:
 
 
 @bp.post("/report/reviews")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(REPORT)
 async def create_review(request: Request) -> HTTPResponse:
     """Enter a reconsideration or lawsuit for table 四."""
@@ -603,7 +603,7 @@ async def create_review(request: Request) -> HTTPResponse:
 
 
 @bp.post("/report/reviews/<review_id:int>")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(REPORT)
 async def review_outcome(request: Request, review_id: int) -> HTTPResponse:
     """Record how a reconsideration or lawsuit ended."""

@@ -22,6 +22,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gateway.clock import local_date, now
+from gateway.openapi import ResponseModel
+from gateway.paging import PageQuery
 from mini_program.applications import ids
 from mini_program.applications.vocab import (
     CHECKED_ID_TYPES,
@@ -45,7 +47,6 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 RECEIPT_RE = re.compile(r"^\d{9,10}$")
 TAIL_RE = re.compile(r"^[0-9A-Z]{6}$")
-MAX_PAGE = 10_000
 
 
 def today() -> date:
@@ -343,30 +344,36 @@ class AssignIn(BaseModel):
 # --- queries ------------------------------------------------------------------------------
 
 
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    per_page: int = Field(20, ge=1, le=100)
-
-
 class StaffListQuery(PageQuery):
-    state: State | None = None
-    department: str | None = Field(None, max_length=32)
-    due: Literal["overdue", "week", "soon"] | None = None
-    q: str | None = Field(None, max_length=50)
-    year: int | None = Field(None, ge=2000, le=2100)
+    state: State | None = Field(None, description="状态：submitted、received、awaiting_correction…")
+    department: str | None = Field(None, max_length=32, description="承办部门代码")
+    due: Literal["overdue", "week", "soon"] | None = Field(
+        None, description="overdue 已逾期、week 本周到期、soon 5 个工作日内到期"
+    )
+    q: str | None = Field(None, max_length=50, description="申请编号开头或申请人名称")
+    year: int | None = Field(None, ge=2000, le=2100, description="提交年度")
 
 
 class ReportQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    year: int = Field(default_factory=lambda: today().year, ge=2000, le=2100)
-    department: str | None = Field(None, max_length=32)
+    year: int = Field(
+        default_factory=lambda: today().year, ge=2000, le=2100, description="年度，默认今年"
+    )
+    department: str | None = Field(None, max_length=32, description="部门代码（默认全县）")
+
+
+class ReviewListQuery(ReportQuery, PageQuery):
+    """Reconsiderations and lawsuits of a year, a page at a time."""
 
 
 class FileLinkQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    expires: int = Field(ge=0, le=2**40)
-    signature: str = Field(min_length=1, max_length=128)
+    expires: int | None = Field(
+        None, ge=0, le=2**40, description="签名链接的到期时间（详情中给出）"
+    )
+    signature: str | None = Field(
+        None, min_length=1, max_length=128, description="签名（详情中给出）"
+    )
 
 
 class ReviewCaseIn(BaseModel):
@@ -409,113 +416,241 @@ class KioskQueryIn(BaseModel):
         return text
 
 
-# --- answers (documentation of the JSON the API returns) ------------------------------------
+# --- answers (exactly the JSON the API returns) ----------------------------------------------
 
 
-class StepOut(BaseModel):
+class HolidayRunOut(ResponseModel):
+    name: str
+    from_: str = Field(alias="from", description="YYYY-MM-DD")
+    to: str = Field(description="YYYY-MM-DD")
+    days: int
+
+
+class MakeupDayOut(ResponseModel):
+    date: str
+    name: str
+
+
+class StepOut(ResponseModel):
+    """One step of the deadline calculation; counting steps add what was counted and skipped."""
+
     kind: str
     date: str | None
-    text: str
+    text: str = Field(description="这一步的文字说明")
+    from_: str | None = Field(None, alias="from", description="计数起点 YYYY-MM-DD")
+    to: str | None = Field(None, description="计数终点 YYYY-MM-DD")
+    counted: int | None = Field(None, description="计入的工作日数")
+    holidays: list[HolidayRunOut] | None = None
+    weekends: list[str] | None = None
+    makeup_workdays: list[MakeupDayOut] | None = None
+    paused_workdays: list[str] | None = None
 
 
-class FileOut(BaseModel):
+class FileOut(ResponseModel):
     id: int
     kind: str
     kind_label: str
     name: str
     size: int
+    content_type: str
+    published: bool
+    created_at: str
     url: str
 
 
-class AnswerOut(BaseModel):
+class ReasonOut(ResponseModel):
+    code: str
+    label: str
+
+
+class AnswerOut(ResponseModel):
     result: str
     result_label: str
-    reasons: list[dict[str, str]]
+    reasons: list[ReasonOut]
     explanation: str
     answered_on: str | None
 
 
-class ApplicationOut(BaseModel):
+class ApplicationSummaryOut(ResponseModel):
+    """One application in a list (no calculation)."""
+
     id: int
     receipt_no: str
     state: str
     state_label: str
     applicant_type: str
+    applicant_type_label: str
     name: str
-    id_masked: str
-    phone_masked: str
     channel: str
+    channel_label: str
+    department: str
+    department_name: str
     description: str
     submitted_at: str
     received_on: str | None
-    deadline: str | None
+    deadline: str | None = Field(description="答复期限 YYYY-MM-DD")
+    deadline_provisional: bool
     deadline_error: str
     days_left: int | None
     overdue: bool
     extended: bool
+    correction_due: str | None
+    third_party_due: str | None
+    finished_on: str | None
+    on_time: bool | None
+    result: str | None
+    result_label: str
+
+
+class ApplicationOut(ApplicationSummaryOut):
+    """One application as its applicant sees it: the deadline with its calculation."""
+
+    id_type: str | None
+    id_type_label: str
+    id_masked: str
+    phone_masked: str
+    credit_code: str | None
+    org_kind: str | None
+    org_kind_label: str
+    purpose: str
+    format: str
+    format_label: str
+    delivery: str
+    delivery_label: str
     calculation: list[StepOut]
     answer: AnswerOut | None
     files: list[FileOut]
 
 
-class ApplicationEnvelope(BaseModel):
-    application: ApplicationOut
+class EventOut(ResponseModel):
+    kind: str
+    label: str
+    on: str
+    actor: str
+    detail: dict[str, Any]
+    recorded_at: str
 
 
-class ApplicationPage(BaseModel):
-    items: list[ApplicationOut]
+class StaffApplicationOut(ApplicationOut):
+    """One application as staff see it: also the record of steps and what they may do next."""
+
+    events: list[EventOut]
+    actions: list[str]
+    same_applicant_applications: int
+
+
+class ApplicationPage(ResponseModel):
+    items: list[ApplicationSummaryOut]
     total: int
     page: int
     per_page: int
 
 
-class CreatedOut(BaseModel):
+class CreatedOut(ResponseModel):
     id: int
     receipt_no: str
     state: str
 
 
-class UploadedOut(BaseModel):
+class UploadedOut(ResponseModel):
     file: FileOut
 
 
-class JobOut(BaseModel):
+class JobOut(ResponseModel):
     job_id: int
     state: str
 
 
-class ReportOut(BaseModel):
+class ColumnOut(ResponseModel):
+    key: str
+    label: str
+
+
+class Table3RowOut(ResponseModel):
+    key: str
+    label: str
+    group: str
+    heading: bool
+    values: list[int]
+
+
+class ChannelOut(ResponseModel):
+    label: str
+    values: list[int]
+
+
+class ChannelGroupOut(ResponseModel):
+    label: str
+    values: list[int]
+    channels: list[ChannelOut]
+
+
+class ReviewGroupOut(ResponseModel):
+    kind: str
+    label: str
+    values: list[int]
+
+
+class Table4Out(ResponseModel):
+    outcomes: list[str]
+    groups: list[ReviewGroupOut]
+
+
+class ReportFiguresOut(ResponseModel):
+    answered: int
+    on_time: int
+    late: int
+    extended: int
+    corrections_requested: int
+    third_party_consultations: int
+
+
+class ReportOut(ResponseModel):
+    """The annual report's tables for applications (三), reviews and lawsuits (四)."""
+
     year: int
     department: str | None
-    tables: dict[str, Any]
+    columns: list[ColumnOut]
+    table3: list[Table3RowOut]
+    channels: list[ChannelGroupOut]
+    table4: Table4Out
+    figures: ReportFiguresOut
 
 
-class ReviewCaseOut(BaseModel):
+class ReviewCaseOut(ResponseModel):
     id: int
     year: int
+    department: str | None
     kind: str
+    kind_label: str
     outcome: str
+    outcome_label: str
+    case_no: str
+    receipt_no: str
+    note: str
 
 
-class ReviewCasePage(BaseModel):
+class ReviewCasePage(ResponseModel):
     items: list[ReviewCaseOut]
     total: int
+    page: int
+    per_page: int
 
 
-class OverdueDepartment(BaseModel):
+class OverdueDepartment(ResponseModel):
     department: str
     department_name: str
     running: int
     overdue: int
     due_soon: int
-    cases: list[dict[str, Any]]
+    cases: list[ApplicationSummaryOut]
 
 
-class OverdueOut(BaseModel):
+class OverdueOut(ResponseModel):
     departments: list[OverdueDepartment]
 
 
-class ReminderOut(BaseModel):
+class ReminderOut(ResponseModel):
     application_id: int
     receipt_no: str
     name: str
@@ -525,11 +660,11 @@ class ReminderOut(BaseModel):
     digest_on: str
 
 
-class RemindersOut(BaseModel):
+class RemindersOut(ResponseModel):
     items: list[ReminderOut]
 
 
-class CalendarStatusOut(BaseModel):
+class CalendarStatusOut(ResponseModel):
     years: list[int]
     fingerprint: str
     recomputed_with: str
@@ -538,6 +673,6 @@ class CalendarStatusOut(BaseModel):
     missing_calendar: int
 
 
-class ContactOut(BaseModel):
+class ContactOut(ResponseModel):
     phone: str
     address: str

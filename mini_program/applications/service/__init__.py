@@ -31,6 +31,7 @@ from mini_program.applications.service.report import (
     annual_report,
     create_review,
     list_reviews,
+    page_of_reviews,
     review_dict,
     set_review_outcome,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "list_for_staff",
     "list_reviews",
     "overdue_board",
+    "page_of_reviews",
     "receive",
     "recompute_deadlines",
     "reminders_for",

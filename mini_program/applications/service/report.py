@@ -13,10 +13,12 @@ from datetime import date
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from gateway import audit
 from gateway.errors import Invalid, NotFound
 from gateway.org import get_department
+from gateway.paging import fetch_page
 from mini_program.applications.deadline import EventKind
 from mini_program.applications.models import Application, ApplicationEvent, ReviewCase
 from mini_program.applications.schemas import ReviewCaseIn
@@ -273,14 +275,27 @@ def review_dict(row: ReviewCase) -> dict[str, Any]:
     }
 
 
-async def list_reviews(
-    *, year: int, actor: Actor, department: str | None = None
-) -> list[ReviewCase]:
+async def _reviews(year: int, actor: Actor, department: str | None) -> QuerySet[ReviewCase]:
     scope = await _scope(department, actor)
     query = ReviewCase.filter(year=year)
     if scope:
         query = query.filter(department_code=scope)
-    return list(await query.order_by("id"))
+    return query.order_by("id")
+
+
+async def list_reviews(
+    *, year: int, actor: Actor, department: str | None = None
+) -> list[ReviewCase]:
+    """Every reconsideration and lawsuit of a year in scope (the report page shows them all)."""
+    rows: list[ReviewCase] = await (await _reviews(year, actor, department))
+    return rows
+
+
+async def page_of_reviews(
+    *, year: int, actor: Actor, department: str | None = None, page: int, per_page: int
+) -> tuple[list[ReviewCase], int]:
+    """One page of a year's reconsiderations and lawsuits in scope, and how many there are."""
+    return await fetch_page(await _reviews(year, actor, department), page=page, per_page=per_page)
 
 
 async def create_review(*, data: ReviewCaseIn, actor: Actor) -> ReviewCase:
