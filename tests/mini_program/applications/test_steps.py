@@ -8,6 +8,7 @@ import asyncio
 import io
 from datetime import date, timedelta
 
+import pytest
 from pypdf import PdfReader
 
 from gateway.audit import AuditRecord
@@ -46,6 +47,7 @@ async def test_get_answers_state_deadline_and_the_calculation_in_words(api, db):
     assert "extend" in body["actions"]
 
 
+@pytest.mark.dates
 async def test_receive_defaults_to_today_and_refuses_a_future_date(api, db):
     admin = await sign_in(api, "admin")
     app_id = await enter(api, admin, received_on=None, submitted_on=None)
