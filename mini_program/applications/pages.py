@@ -327,7 +327,7 @@ def _step_route(action: str, permission: str) -> None:
     step.__doc__ = f"Console form for the “{action}” step (same rules as the API)."
     name = "step_" + action.replace("-", "_")
     step.__name__ = step.__qualname__ = name
-    handler = openapi.tag("console")(staff_required(permission)(step))
+    handler = openapi.exclude()(staff_required(permission)(step))
     bp.route(f"/<app_id:int>/{action}", methods=["POST"], name=name)(handler)
 
 
