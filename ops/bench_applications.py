@@ -142,16 +142,13 @@ async def _measure(count: int, holidays: Path) -> dict[str, Any]:
 
 def run(count: int) -> dict[str, Any]:
     """Measure in this process on a fresh database (this module's own environment)."""
-    from gateway import db
     from gateway.config import get_settings
-    from gateway.domains import model_apps
+    from gateway.connections import connected
 
     async def main() -> dict[str, Any]:
-        await db.init(get_settings().database_url, model_apps())
-        try:
+        settings = get_settings()
+        async with connected(database_url=settings.database_url, redis_url=settings.redis_url):
             return await _measure(count, Path(os.environ["APP_HOLIDAYS_DIR"]))
-        finally:
-            await db.close()
 
     return asyncio.run(main())
 
