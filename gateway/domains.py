@@ -29,6 +29,7 @@ DOMAINS: tuple[str, ...] = (
     "mini_program.account",
     "matrix",
     "mini_program.notify",
+    "mini_program.applications",
 )
 
 

@@ -9,18 +9,28 @@ per year (`gateway/data/holidays/2026.json`). An administrator adds next year's 
 Counting follows the disclosure regulation (政府信息公开条例): the day of receipt is day 0, and a
 deadline that would fall on a rest day moves to the next working day. A year without a file falls
 back to plain Monday–Friday, and `has_calendar(year)` tells callers so.
+
+Legal deadlines must never guess: `calendar_view()` gives an immutable snapshot of the loaded
+years whose lookups raise `CalendarMissing` for a year without a file, and say of each day why
+it is or is not a working day (weekend, which holiday, which make-up working day). Running
+processes notice a new or changed file within a few seconds (no restart needed); the snapshot's
+`fingerprint` changes with the files, so stored deadlines can be recomputed when it does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import threading
+import time
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from gateway.clock import SHANGHAI
 
@@ -34,8 +44,23 @@ def local_dir() -> Path:
     return Path(os.environ.get("APP_HOLIDAYS_DIR", "var/holidays"))
 
 
+# How often a process looks at the calendar directories for new or changed files.
+RECHECK_SECONDS = 5.0
+
+
 class CalendarError(ValueError):
     """A calendar file that cannot be used; the message says what is wrong, in Chinese."""
+
+
+class CalendarMissing(CalendarError):
+    """A day in a year whose holidays are not loaded: counting over it would be a guess."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        super().__init__(
+            f"尚未载入 {year} 年的节假日和调休安排，无法按工作日计算期限；"
+            f"请管理员用 govmatrix calendar load 载入 {year} 年的日历文件"
+        )
 
 
 @dataclass
@@ -80,21 +105,202 @@ def parse_calendar(data: Any) -> YearCalendar:
     return cal
 
 
+DayKind = Literal["workday", "weekend", "holiday", "makeup"]
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day and why it is or is not a working day (`name`: the holiday's, for both kinds)."""
+
+    day: date
+    kind: DayKind
+    name: str = ""
+
+    @property
+    def working(self) -> bool:
+        return self.kind in ("workday", "makeup")
+
+
+class CalendarView:
+    """An immutable snapshot of the loaded years that never guesses.
+
+    Every lookup of a day in a year without a file raises CalendarMissing. Days are resolved
+    once per year into a table, so counting thousands of deadlines costs dictionary lookups.
+    """
+
+    def __init__(self, years: Mapping[int, YearCalendar]) -> None:
+        self._years = dict(years)
+        self._days: dict[date, Day] = {}
+        self._resolved: set[int] = set()
+        # Ordinals of every working day of the loaded years, ascending (built on first use):
+        # counting n working days becomes one bisection instead of a walk through the days.
+        self._working: list[int] | None = None
+        digest = hashlib.sha256()
+        for year in sorted(self._years):
+            cal = self._years[year]
+            digest.update(f"{year}|".encode())
+            for key, table in (("h", cal.holidays), ("w", cal.workdays)):
+                for day in sorted(table):
+                    digest.update(f"{key}{day.isoformat()}{table[day]}|".encode())
+        # Changes whenever a year is added or a file's dates change: the stamp stored with
+        # every computed deadline, so a calendar change can find what to recompute.
+        self.fingerprint = digest.hexdigest()[:16]
+
+    def years(self) -> list[int]:
+        return sorted(self._years)
+
+    def has_year(self, year: int) -> bool:
+        return year in self._years
+
+    def year(self, year: int) -> YearCalendar:
+        found = self._years.get(year)
+        if found is None:
+            raise CalendarMissing(year)
+        return found
+
+    def _resolve(self, year: int) -> None:
+        cal = self.year(year)
+        day = date(year, 1, 1)
+        one = timedelta(days=1)
+        while day.year == year:
+            if day in cal.workdays:
+                self._days[day] = Day(day, "makeup", cal.workdays[day])
+            elif day in cal.holidays:
+                self._days[day] = Day(day, "holiday", cal.holidays[day])
+            elif day.weekday() >= 5:
+                self._days[day] = Day(day, "weekend")
+            else:
+                self._days[day] = Day(day, "workday")
+            day += one
+        self._resolved.add(year)
+
+    def day(self, day: date) -> Day:
+        """The day with its kind; raises CalendarMissing for a year without a file."""
+        found = self._days.get(day)
+        if found is None:
+            self._resolve(day.year)
+            found = self._days[day]
+        return found
+
+    def is_workday(self, day: date) -> bool:
+        return self.day(day).working
+
+    def _index(self) -> list[int]:
+        if self._working is None:
+            working: list[int] = []
+            for year in sorted(self._years):
+                day = date(year, 1, 1)
+                while day.year == year:
+                    if self.is_workday(day):
+                        working.append(day.toordinal())
+                    day += timedelta(days=1)
+            self._working = working
+        return self._working
+
+    def _require(self, first: date, last: date) -> None:
+        """Raise CalendarMissing unless every year from `first` to `last` is loaded."""
+        for year in range(first.year, last.year + 1):
+            if year not in self._years:
+                raise CalendarMissing(year)
+
+    def next_workday(self, day: date) -> date:
+        """The day itself if it is a working day, otherwise the next working day."""
+        return self.nth_workday_after(day - timedelta(days=1), 1)
+
+    def nth_workday_after(
+        self, after: date, n: int, skip: Sequence[tuple[date, date]] = ()
+    ) -> date:
+        """The `n`th working day after `after`, not counting the working days inside the
+        `(start, end]` spans of `skip` (pauses). Strict: raises CalendarMissing for any year
+        the count passes through that is not loaded."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        self._require(after, after)
+        working = self._index()
+        origin = after.toordinal()
+        first = bisect_right(working, origin)
+        spans = sorted((s.toordinal(), e.toordinal()) for s, e in skip if e > s)
+        needed = n
+        while True:
+            last = first + needed - 1
+            if last >= len(working):
+                raise CalendarMissing(max(self._years) + 1)
+            result = working[last]
+            paused, covered = 0, origin
+            for start, end in spans:
+                lo, hi = max(start, covered), min(end, result)
+                if hi > lo:
+                    paused += bisect_right(working, hi) - bisect_right(working, lo)
+                    covered = hi
+            if needed == n + paused:
+                break
+            needed = n + paused
+        found = date.fromordinal(result)
+        self._require(after, found)
+        return found
+
+    def add_workdays(self, start: date, n: int) -> date:
+        """The date `n` working days after `start` (day 0); strict like every lookup here."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        if n == 0:
+            return self.next_workday(start)
+        return self.nth_workday_after(start, n)
+
+    def workdays_between(self, a: date, b: date) -> int:
+        """Working days after `a` up to and including `b` (negative when b is before a)."""
+        if b < a:
+            return -self.workdays_between(b, a)
+        self._require(a, b)
+        working = self._index()
+        return bisect_right(working, b.toordinal()) - bisect_right(working, a.toordinal())
+
+
+def _signature(folders: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    found: list[tuple[str, int, int]] = []
+    for folder in folders:
+        try:
+            paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+            for path in paths:
+                stat = path.stat()
+                found.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            continue
+    return tuple(found)
+
+
 class Calendar:
-    """All known years; loaded lazily from the packaged and local directories."""
+    """All known years; loaded lazily from the packaged and local directories.
+
+    A process looks at the directories again at most every RECHECK_SECONDS and reloads when a
+    file was added, changed or removed, so `calendar load` reaches running servers and workers.
+    """
 
     def __init__(self, dirs: list[Path] | None = None) -> None:
         self._dirs = dirs
         self._years: dict[int, YearCalendar] | None = None
+        self._view: CalendarView | None = None
+        self._signature: tuple[tuple[str, int, int], ...] = ()
+        self._checked_at = 0.0
         self._lock = threading.Lock()
         self._warned: set[int] = set()
 
+    def _folders(self) -> list[Path]:
+        # Later directories win: local files override the packaged ones.
+        return self._dirs or [PACKAGED_DIR, local_dir()]
+
     def _load(self) -> dict[int, YearCalendar]:
         with self._lock:
+            if self._years is not None and time.monotonic() - self._checked_at >= RECHECK_SECONDS:
+                self._checked_at = time.monotonic()
+                if _signature(self._folders()) != self._signature:
+                    self._years = None
             if self._years is None:
+                folders = self._folders()
+                self._signature = _signature(folders)
+                self._checked_at = time.monotonic()
                 years: dict[int, YearCalendar] = {}
-                # Later directories win: local files override the packaged ones.
-                for folder in self._dirs or [PACKAGED_DIR, local_dir()]:
+                for folder in folders:
                     if not folder.is_dir():
                         continue
                     for path in sorted(folder.glob("*.json")):
@@ -105,11 +311,21 @@ class Calendar:
                             continue
                         years[cal.year] = cal
                 self._years = years
+                self._view = None
             return self._years
 
     def reload(self) -> None:
         with self._lock:
             self._years = None
+            self._view = None
+
+    def view(self) -> CalendarView:
+        """The strict snapshot of what is loaded now (the same object until files change)."""
+        years = self._load()
+        with self._lock:
+            if self._view is None:
+                self._view = CalendarView(years)
+            return self._view
 
     def years(self) -> list[int]:
         return sorted(self._load())
@@ -140,6 +356,11 @@ _default = Calendar()
 
 def default_calendar() -> Calendar:
     return _default
+
+
+def calendar_view() -> CalendarView:
+    """The loaded years as a strict snapshot (legal deadlines: never a Monday–Friday guess)."""
+    return _default.view()
 
 
 def _as_date(value: date | datetime) -> date:

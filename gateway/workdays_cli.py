@@ -18,7 +18,7 @@ def calendar() -> None:
 @calendar.command("load")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load(path: Path) -> None:
-    """Validate a year's calendar file and install it (restart the server to pick it up)."""
+    """Validate a year's calendar file and install it (running processes see it within seconds)."""
     try:
         cal = workdays.load_file(path)
     except workdays.CalendarError as exc:

@@ -32,6 +32,7 @@ PART_MODULES = (
     "ops.bench_callback",
     "ops.bench_tokens",
     "ops.bench_notify",
+    "ops.bench_applications",
 )
 
 # BENCH_DIR lets two benches run side by side (each wipes its directory at the start).

@@ -24,6 +24,11 @@ DEMO_USERS: list[dict[str, Any]] = [
         "department_code": "jyj",
     },
     {
+        "username": "disclosure_head",
+        "display_name": "县政务公开办负责人",
+        "role": Role.DISCLOSURE_HEAD,
+    },
+    {
         "username": "village_01",
         "display_name": "村级工作人员",
         "role": Role.VILLAGE_STAFF,

@@ -14,6 +14,8 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     DEPARTMENT_STAFF = "department_staff"
     VILLAGE_STAFF = "village_staff"
+    # Approves extensions of disclosure deadlines (政府信息公开条例 Art. 33).
+    DISCLOSURE_HEAD = "disclosure_head"
 
 
 ROLE_LABELS = {
@@ -22,6 +24,7 @@ ROLE_LABELS = {
     Role.REVIEWER: "审核员",
     Role.DEPARTMENT_STAFF: "部门工作人员",
     Role.VILLAGE_STAFF: "村级工作人员",
+    Role.DISCLOSURE_HEAD: "政务公开办负责人",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -12,7 +13,7 @@ from gateway.config import get_settings
 from gateway.jobs import run_due
 from mini_program.catalogue import service as catalogue
 from mini_program.notify import service
-from mini_program.notify.models import Follow
+from mini_program.notify.models import Follow, Message
 from mini_program.notify.purposes import get_purpose
 
 NOTIFY_KINDS = ["notify.fan_out", "notify.send"]
@@ -90,6 +91,17 @@ async def received(
     response = await sandbox.get("/sandbox/subscribe-sent", params=params)
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+async def outcomes(campaign_id: int, residents: list[Resident]) -> dict[str, int]:
+    """A campaign's messages to these residents by state (only states that occur).
+
+    A campaign to a domain's followers also reaches residents other tests and other domains'
+    demo data left following it, so tests count only the residents they made."""
+    states = await Message.filter(
+        campaign_id=campaign_id, resident_id__in=[r.id for r in residents]
+    ).values_list("state", flat=True)
+    return dict(Counter(str(s) for s in states))
 
 
 async def run_notify_jobs() -> int:

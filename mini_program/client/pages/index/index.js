@@ -50,6 +50,12 @@ Component({
     onNormativeTap() {
       wx.navigateTo({url: '/pages/normative/index'})
     },
+    onApplyTap() {
+      wx.navigateTo({url: '/pages/apply/index'})
+    },
+    onMyApplicationsTap() {
+      wx.navigateTo({url: '/pages/applications/index'})
+    },
     onFollowsTap() {
       wx.navigateTo({url: '/pages/follows/index'})
     },
