@@ -48,9 +48,10 @@ def normalise_reading(reading: str) -> str:
     return re.sub(r"[A-Za-zÜüVv]+[1-5]", lambda m: m.group(0).lower().replace("v", "ü"), reading)
 
 
-def compile_list(
-    entries: Iterable[tuple[str, str]],
-) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+Matcher = tuple[re.Pattern[str] | None, dict[str, str]]
+
+
+def compile_list(entries: Iterable[tuple[str, str]]) -> Matcher:
     """A matcher for the terms (longest first) and the term -> reading table."""
     table = {term: reading for term, reading in entries if term and reading}
     if not table:

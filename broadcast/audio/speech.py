@@ -1,0 +1,256 @@
+"""Speech from text: split at sentence ends, synthesise in a child with a timeout, verify, join.
+
+The child (broadcast.audio.tts_child) runs pyttsx3 + espeak-ng; it is never run on the event
+loop or in a thread of the server. Every piece it writes is checked — the file exists, is a
+WAV, is not silent and lasts about as long as its text takes to say at the asked rate — so a
+dropped or truncated piece fails the synthesis instead of reaching a loudspeaker.
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import wave
+from bisect import bisect_left
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadcast.settings import BroadcastSettings
+from broadcast.speakable import spoken_length
+
+ProgressFn = Callable[[int, int], Awaitable[None]]
+
+# espeak-ng's rate (its "words per minute") against Mandarin characters per minute, measured
+# with the cmn-latn-pinyin voice on county notices (punctuation pauses included).
+RATE_TABLE: tuple[tuple[float, int], ...] = (
+    (93.2, 80),
+    (111.9, 100),
+    (136.1, 120),
+    (162.8, 140),
+    (174.9, 150),
+    (189.0, 160),
+    (202.1, 170),
+    (217.0, 180),
+    (246.7, 200),
+    (275.1, 220),
+    (321.4, 250),
+    (409.9, 300),
+)
+MIN_RATE_CPM = 100
+MAX_RATE_CPM = 300
+# A piece must last between these multiples of what its characters take at the asked rate
+# (pauses at punctuation lengthen speech; a dropped tail shortens it).
+MIN_DURATION_FACTOR = 0.45
+MAX_DURATION_FACTOR = 2.6
+DURATION_SLACK = 1.2
+SILENT_PEAK = 300  # of 32767: below about −40 dBFS the piece is silence
+
+
+class SpeechError(Exception):
+    """The speech child failed, hung or wrote something that is not the asked speech."""
+
+
+def espeak_rate(cpm: int) -> int:
+    """The espeak-ng rate that speaks `cpm` Mandarin characters a minute."""
+    cpms = [c for c, _ in RATE_TABLE]
+    i = min(max(bisect_left(cpms, cpm), 1), len(RATE_TABLE) - 1)
+    (c0, r0), (c1, r1) = RATE_TABLE[i - 1], RATE_TABLE[i]
+    return round(r0 + (r1 - r0) * (cpm - c0) / (c1 - c0))
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；])")
+_CLAUSE_END = re.compile(r"(?<=[，、：])")
+
+
+def split_pieces(text: str, max_chars: int) -> list[str]:
+    """The text in pieces of at most `max_chars`, cut at sentence ends, then at clause ends."""
+    pieces: list[str] = []
+    current = ""
+    for sentence in (s for s in _SENTENCE_END.split(text) if s.strip()):
+        parts = [sentence] if len(sentence) <= max_chars else _clauses(sentence, max_chars)
+        for part in parts:
+            if current and len(current) + len(part) > max_chars:
+                pieces.append(current)
+                current = ""
+            current += part
+    if current.strip():
+        pieces.append(current)
+    return [p for p in pieces if spoken_length(p)]
+
+
+def _clauses(sentence: str, max_chars: int) -> list[str]:
+    out: list[str] = []
+    for clause in (c for c in _CLAUSE_END.split(sentence) if c):
+        while len(clause) > max_chars:  # no punctuation for a long stretch: cut it
+            out.append(clause[:max_chars])
+            clause = clause[max_chars:]
+        out.append(clause)
+    return out
+
+
+def expected_seconds(text: str, cpm: int) -> float:
+    return spoken_length(text) * 60.0 / cpm
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    path: Path
+
+
+def check_piece(piece: Piece, index: int, cpm: int) -> float:
+    """The piece's duration, or SpeechError saying what is wrong with it."""
+    label = f"第 {index + 1} 段语音"
+    try:
+        with wave.open(str(piece.path), "rb") as wav:
+            frames = wav.readframes(wav.getnframes())
+            rate, width, channels = wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
+    except FileNotFoundError as exc:
+        raise SpeechError(f"{label}没有生成文件") from exc
+    except (OSError, EOFError, wave.Error) as exc:
+        raise SpeechError(f"{label}不是有效的 WAV 文件：{exc}") from exc
+    if width != 2 or channels != 1 or not rate:
+        raise SpeechError(f"{label}格式异常（{channels} 声道，{width * 8} 位，{rate} Hz）")
+    seconds = len(frames) / (2 * rate)
+    expected = expected_seconds(piece.text, cpm)
+    low = expected * MIN_DURATION_FACTOR - DURATION_SLACK
+    high = expected * MAX_DURATION_FACTOR + DURATION_SLACK
+    if not low <= seconds <= high:
+        raise SpeechError(
+            f"{label}时长异常：{seconds:.1f} 秒，按 {spoken_length(piece.text)} 字"
+            f"应在 {max(low, 0):.1f}–{high:.1f} 秒之间"
+        )
+    samples = array.array("h", frames[: len(frames) // 2 * 2])
+    if not samples or max(max(samples), -min(samples)) < SILENT_PEAK:
+        raise SpeechError(f"{label}是静音")
+    return seconds
+
+
+def join_pieces(pieces: list[Piece], out: Path) -> float:
+    """Concatenate the pieces' samples into one WAV; returns its duration."""
+    params = None
+    total = 0
+    with wave.open(str(out), "wb") as joined:
+        for piece in pieces:
+            with wave.open(str(piece.path), "rb") as wav:
+                if params is None:
+                    params = wav.getparams()
+                    joined.setparams(params)
+                elif wav.getframerate() != params.framerate:
+                    raise SpeechError("各段语音的采样率不一致")
+                frames = wav.readframes(wav.getnframes())
+            joined.writeframes(frames)
+            total += len(frames) // 2
+    return total / float(params.framerate if params else 1)
+
+
+def timeout_for(text_chars: int, settings: BroadcastSettings) -> float:
+    return settings.tts_timeout_base + settings.tts_timeout_per_char * text_chars
+
+
+async def synthesise(
+    text: str,
+    *,
+    cpm: int,
+    workdir: Path,
+    settings: BroadcastSettings,
+    progress: ProgressFn | None = None,
+) -> tuple[Path, float]:
+    """Speak `text` into workdir/speech.wav; returns its path and duration."""
+    texts = split_pieces(text, settings.max_piece_chars)
+    if not texts:
+        raise SpeechError("没有可朗读的内容")
+    pieces = [Piece(t, workdir / f"piece-{i:04d}.wav") for i, t in enumerate(texts)]
+    request = {
+        "voice": settings.voice,
+        "rate": espeak_rate(cpm),
+        "pieces": [{"text": p.text, "path": str(p.path)} for p in pieces],
+    }
+    timeout = timeout_for(len(text), settings)
+    await _run_child(request, len(pieces), timeout, settings, progress)
+    for index, piece in enumerate(pieces):
+        check_piece(piece, index, cpm)
+    speech = workdir / "speech.wav"
+    seconds = join_pieces(pieces, speech)
+    for piece in pieces:
+        piece.path.unlink(missing_ok=True)
+    return speech, seconds
+
+
+async def _run_child(
+    request: dict[str, object],
+    count: int,
+    limit_seconds: float,
+    settings: BroadcastSettings,
+    progress: ProgressFn | None,
+) -> None:
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *settings.tts_argv(),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            # Its own process group, so a timeout kills whatever it started too.
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise SpeechError(f"无法启动语音合成程序：{exc}") from exc
+    stderr_task = asyncio.ensure_future(_read_all(proc.stderr))
+    try:
+        await asyncio.wait_for(_converse(proc, request, count, progress), limit_seconds)
+    except TimeoutError as exc:
+        _kill(proc)
+        await proc.wait()
+        raise SpeechError(f"语音合成超过 {limit_seconds:.0f} 秒未完成，已终止合成进程") from exc
+    except BaseException:
+        _kill(proc)
+        with contextlib.suppress(Exception):
+            await proc.wait()
+        raise
+    finally:
+        errors = (await stderr_task).decode("utf-8", "replace")
+    if proc.returncode != 0:
+        tail = errors.strip().splitlines()[-3:]
+        raise SpeechError(f"语音合成程序异常退出（{proc.returncode}）：{' '.join(tail)}"[:500])
+
+
+async def _converse(
+    proc: asyncio.subprocess.Process,
+    request: dict[str, object],
+    count: int,
+    progress: ProgressFn | None,
+) -> None:
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(json.dumps(request, ensure_ascii=False).encode())
+    await proc.stdin.drain()
+    proc.stdin.close()
+    while True:
+        line = await proc.stdout.readline()
+        if not line:
+            break
+        try:
+            done = int(json.loads(line)["piece"]) + 1
+        except (ValueError, KeyError, TypeError):
+            continue
+        if progress is not None:
+            await progress(done, count)
+    await proc.wait()
+
+
+async def _read_all(stream: asyncio.StreamReader | None) -> bytes:
+    if stream is None:
+        return b""
+    return await stream.read()
+
+
+def _kill(proc: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()

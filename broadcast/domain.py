@@ -1,0 +1,17 @@
+"""Village loudspeakers: scripts, speakable text, synthesis, villages' downloads and plays."""
+
+from gateway.domains import Domain
+
+DOMAIN = Domain(
+    name="broadcast",
+    models=("broadcast.models",),
+    migrations="broadcast.migrations",
+    blueprints=("broadcast.api", "broadcast.village_api", "broadcast.listen_api"),
+    jobs=("broadcast.jobs",),
+    templates=("broadcast",),
+    permissions={
+        "editor": frozenset({"broadcast.read", "broadcast.write"}),
+        "reviewer": frozenset({"broadcast.read", "broadcast.review"}),
+        "village_staff": frozenset({"broadcast.download", "broadcast.confirm"}),
+    },
+)
