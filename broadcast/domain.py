@@ -6,7 +6,15 @@ DOMAIN = Domain(
     name="broadcast",
     models=("broadcast.models",),
     migrations="broadcast.migrations",
-    blueprints=("broadcast.api", "broadcast.village_api", "broadcast.listen_api"),
+    blueprints=(
+        "broadcast.api",
+        "broadcast.village_api",
+        "broadcast.listen_api",
+        "broadcast.pages",
+        "broadcast.village_pages",
+    ),
+    commands=("broadcast.cli",),
+    demo=("broadcast.demo:seed",),
     jobs=("broadcast.jobs",),
     templates=("broadcast",),
     permissions={

@@ -195,6 +195,20 @@ async def confirm_play(
     return play, True
 
 
+async def record_play(
+    *, script: Script, village_code: str, day: date, slot: str, played_at: datetime
+) -> None:
+    """Store a play as reported earlier (demo history, imports); a duplicate is ignored."""
+    try:
+        async with in_transaction():
+            await Play.create(
+                script_id=script.id, village_code=village_code, day=day, slot=slot,
+                played_at=played_at,
+            )  # fmt: skip
+    except IntegrityError:
+        return
+
+
 async def village_codes(script: Script) -> list[tuple[str, str]]:
     """(village, town) codes a script is meant for."""
     rows = await ScriptVillage.filter(script_id=script.id).values_list("village_code", "town_code")
