@@ -8,6 +8,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
+from broadcast import review
 from broadcast.audio import http
 from broadcast.models import Script
 from broadcast.schemas import (
@@ -31,6 +32,9 @@ from gateway.errors import NotFound, parse_body, parse_query
 from gateway.openapi import json_body, returns
 
 bp = Blueprint("broadcast_api", url_prefix="/api/v1/admin/broadcasts")
+# POST /api/v1/admin/broadcasts/{id}/submit and .../review (the shared review), then react.
+review.api_reviews.add_api(bp)
+bp.on_response(review.react)
 
 READ, WRITE, PRONOUNCE = "broadcast.read", "broadcast.write", "broadcast.pronunciations"
 AUDIO_URL = "/api/v1/admin/broadcasts/{id}/audio"

@@ -16,28 +16,33 @@ from typing import Any
 
 from broadcast.audio.mix import AudioError
 from broadcast.audio.speech import SpeechError
-from broadcast.models import Pronunciation, Script, ScriptState
+from broadcast.models import Pronunciation, Script
+from broadcast.review import reviewable
 from broadcast.schemas import ScriptCreate
 from broadcast.service import audio as audio_service
 from broadcast.service import scripts, villages
 from broadcast.service.common import Actor
+from gateway import review
+from gateway.auth.models import StaffUser
 from gateway.clock import local_date, now
 
 log = logging.getLogger("govmatrix.broadcast.demo")
 
 DATA = Path(__file__).parent / "demo"
-DEMO_ACTOR = Actor(id=None, name="demo")
+# The demo staff (gateway.auth.demo) who write and review the demo scripts.
+DEMO_STAFF = ("editor", "reviewer", "admin")
 
 
 async def seed(*, progress: Any = None) -> str:
-    """Load the pronunciation list and the demo scripts (with plays) that are missing."""
+    """Load the pronunciation list and the demo scripts (with reviews and plays) missing."""
     terms = await _pronunciations()
+    staff = {u.username: u for u in await StaffUser.filter(username__in=DEMO_STAFF)}
     created = 0
     for spec in json.loads((DATA / "scripts.json").read_text("utf-8")):
         if await Script.exists(title=spec["title"]):
             continue
-        await _script(spec)
-        created += 1
+        if await _script(spec, staff):
+            created += 1
     return f"broadcast: {terms} pronunciations added, {created} scripts created"
 
 
@@ -54,9 +59,15 @@ async def _pronunciations() -> int:
     return added
 
 
-async def _script(spec: dict[str, Any]) -> None:
+def _actor(user: StaffUser) -> Actor:
+    return Actor(id=user.id, name=user.username)
+
+
+async def _script(spec: dict[str, Any], staff: dict[str, StaffUser]) -> bool:
     from mini_program.catalogue.models import PolicyDocument
 
+    if set(staff) != set(DEMO_STAFF):
+        return False  # written by the demo editor, reviewed by the demo reviewer and admin
     today = local_date(now())
     body: dict[str, Any] = {
         "title": spec["title"],
@@ -71,20 +82,33 @@ async def _script(spec: dict[str, Any]) -> None:
     if "document" in spec:
         doc = await PolicyDocument.get_or_none(code=spec["document"])
         if doc is None:
-            return  # the catalogue was not loaded
+            return False  # the catalogue was not loaded
         body["document_id"] = doc.id
     else:
         body["text"] = spec["text"]
-    script = await scripts.create_script(data=ScriptCreate.model_validate(body), actor=DEMO_ACTOR)
-    state = ScriptState(spec["state"])
-    if state == ScriptState.APPROVED:
-        await _approve_with_history(script, spec)
-    elif state != ScriptState.DRAFT:
-        await scripts.set_state(script_id=script.id, state=state)
+    editor = staff["editor"]
+    script = await scripts.create_script(
+        data=ScriptCreate.model_validate(body), actor=_actor(editor)
+    )
+    if spec["state"] == "draft":
+        return True
+    item = reviewable(script)
+    await review.submit(item=item, actor=review.Actor(id=editor.id, name=editor.username))
+    if spec["state"] == "approved":
+        for username in ("reviewer", "admin"):
+            user = staff[username]
+            await review.sign(
+                item=item,
+                actor=review.Actor(id=user.id, name=user.username),
+                decision="approve",
+                comment="同意播放",
+            )
+        await scripts.sync_review(script_id=script.id)
+        await _on_the_air(await scripts.get_script(script_id=script.id), spec)
+    return True
 
 
-async def _approve_with_history(script: Script, spec: dict[str, Any]) -> None:
-    script = await scripts.approve(script_id=script.id)
+async def _on_the_air(script: Script, spec: dict[str, Any]) -> None:
     audio = await scripts.current_audio(script)
     if audio is None:
         return

@@ -14,6 +14,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 from sanic_ext import openapi
 
+from broadcast import review
 from broadcast.api import actor_of
 from broadcast.models import SCRIPT_STATE_LABELS, Script, ScriptState
 from broadcast.schemas import (
@@ -31,6 +32,10 @@ from gateway.console.charts import bar_chart
 from gateway.errors import ApiError, fields_from_validation
 
 bp = Blueprint("broadcast_console", url_prefix="/console")
+review.console_reviews.add_console(
+    bp, page_url=lambda script_id: f"/console/broadcasts/{script_id}"
+)
+bp.on_response(review.react)
 bp.static("/broadcast/static", str(Path(__file__).resolve().parent / "static"), name="static")
 
 READ, WRITE, PRONOUNCE = "broadcast.read", "broadcast.write", "broadcast.pronunciations"
@@ -273,7 +278,9 @@ async def _detail_context(request: Request, script: Script) -> dict[str, Any]:
     due_slots = [s for s in view["slots"] if s["due"]][-SHOWN_SLOTS:]
     bars = [(s["label"], round(100 * s["played"] / (s["total"] or 1))) for s in due_slots]
     staff = request.ctx.staff
+    panel = await review.console_reviews.panel(request, bp, review.reviewable(script))
     return {
+        **panel,
         "script": shown,
         "view": view,
         "columns": due_slots,

@@ -16,13 +16,14 @@ from broadcast.models import (
     ScriptVillage,
     SourceKind,
 )
+from broadcast.review import KIND, reviewable
 from broadcast.schemas import MAX_SPOKEN, MAX_TEXT, ScriptCreate, ScriptUpdate, Targets
 from broadcast.service import audio as audio_service
 from broadcast.service import org
 from broadcast.service.common import Actor
 from broadcast.speakable import speakable, spoken_length
 from broadcast.speakable.source import document_text
-from gateway import audit
+from gateway import audit, review
 from gateway.clock import now, to_iso
 from gateway.errors import Conflict, Invalid, NotFound
 
@@ -43,15 +44,41 @@ async def get_script(*, script_id: int) -> Script:
 async def list_scripts(
     *, state: str | None = None, page: int = 1, per_page: int = 20
 ) -> tuple[list[Script], int]:
-    """Scripts newest first, optionally in one state."""
+    """Scripts newest first, optionally in one state (review states as the review says)."""
+    if state and state not in {s.value for s in ScriptState}:
+        raise Invalid("查询参数有误", fields={"state": "不在可选范围内"})
     query = Script.all()
-    if state:
-        if state not in {s.value for s in ScriptState}:
-            raise Invalid("查询参数有误", fields={"state": "不在可选范围内"})
+    if state in ON_AIR_STATES:
         query = query.filter(state=state)
+    elif state:
+        # draft, in_review and rejected are all "not on the air" here; the review knows which.
+        drafts = list(await Script.filter(state=ScriptState.DRAFT).order_by("-id"))
+        found = await review_statuses(drafts)
+        rows = [s for s in drafts if found[str(s.id)] == state]
+        return rows[(page - 1) * per_page : page * per_page], len(rows)
     total = await query.count()
     rows = await query.order_by("-id").offset((page - 1) * per_page).limit(per_page)
     return list(rows), total
+
+
+# States the script itself records; the review records the others.
+ON_AIR_STATES = (ScriptState.APPROVED.value, ScriptState.WITHDRAWN.value)
+
+
+async def review_statuses(rows: list[Script]) -> dict[str, str]:
+    """draft / in_review / rejected / approved of many scripts, as the review sees them."""
+    versions: dict[str | int, tuple[int, str]] = {
+        s.id: (s.version, reviewable(s).content_hash) for s in rows
+    }
+    return await review.statuses(kind=KIND, versions=versions) if versions else {}
+
+
+async def display_state(script: Script) -> ScriptState:
+    """On the air or withdrawn as the script says; otherwise the review's status."""
+    if script.state in ON_AIR_STATES:
+        return ScriptState(script.state)
+    status = await review.state(item=reviewable(script))
+    return ScriptState(status.status)
 
 
 # --- where the text comes from ----------------------------------------------------------------
@@ -179,16 +206,25 @@ async def update_script(*, script_id: int, data: ScriptUpdate, actor: Actor) -> 
         return script
     values.update(version=script.version + 1, state=ScriptState.DRAFT)
     async with in_transaction():
-        await Script.filter(id=script.id, version=script.version).update(**values)
+        changed = await Script.filter(id=script.id, version=script.version).update(**values)
+        if not changed:
+            raise Conflict("广播稿刚刚已被他人修改，请刷新后再改", code="script_changed")
         if villages is not None:
             await _set_villages(script, villages)
+        edited = await get_script(script_id=script.id)
+        if actor.id is not None:
+            # What was reviewed is not this any more: an open review ends, approval lapses.
+            await review.on_edit(
+                item=reviewable(edited),
+                actor=review.Actor(id=actor.id, name=actor.name, ip=actor.ip),
+            )
         await _audit(
             actor,
             "broadcast.script.update",
             script,
             {"fields": sorted(k for k in values if k not in ("version", "state"))},
         )
-    return await get_script(script_id=script.id)
+    return edited
 
 
 def _changes(script: Script, data: ScriptUpdate) -> dict[str, Any]:
@@ -205,27 +241,49 @@ def _changes(script: Script, data: ScriptUpdate) -> dict[str, Any]:
 # --- review outcome, withdrawal, audio ---------------------------------------------------------
 
 
-async def set_state(*, script_id: int, state: ScriptState, version: int | None = None) -> bool:
-    """Move a script to a review state (only the version that was reviewed, when given)."""
-    query = Script.filter(id=script_id)
-    if version is not None:
-        query = query.filter(version=version)
-    return bool(await query.update(state=state))
+async def sync_review(*, script_id: int) -> bool:
+    """Put a script on the air if its current version has passed review; True if it did now."""
+    script = await get_script(script_id=script_id)
+    if script.state != ScriptState.DRAFT:
+        return False
+    item = reviewable(script)
+    if not await review.is_approved(
+        kind=KIND, object_id=script.id, version=item.version, content_hash=item.content_hash
+    ):
+        return False
+    await approve(script_id=script.id, version=script.version)
+    return True
 
 
-async def approve(*, script_id: int, version: int | None = None) -> Script:
-    """The review passed: the script goes on the air and its audio is queued (one transaction)."""
+async def sync_all_reviews() -> int:
+    """Every draft whose current version the review approved goes on the air (catch-up)."""
+    drafts = list(await Script.filter(state=ScriptState.DRAFT))
+    approved = [s for s in drafts if (await review_statuses([s]))[str(s.id)] == "approved"]
+    for script in approved:
+        await sync_review(script_id=script.id)
+    return len(approved)
+
+
+async def approve(*, script_id: int, version: int) -> Script:
+    """The review passed: the script goes on the air and its audio is queued (one transaction).
+
+    Only the version whose exact content the review approved goes on the air.
+    """
     async with in_transaction():
         script = await get_script(script_id=script_id)
-        if version is not None and script.version != version:
-            raise Conflict("广播稿已修改，请重新审核", code="script_changed")
+        item = reviewable(script)
+        if script.version != version or not await review.is_approved(
+            kind=KIND, object_id=script.id, version=item.version, content_hash=item.content_hash
+        ):
+            raise Conflict("这份广播稿的当前版本尚未通过审核", code="script_not_approved")
         audio = await audio_service.request_audio(
             spoken_text=script.spoken_text,
             cpm=script.rate,
             repeats=script.repeats,
             chime=script.chime,
         )
-        await Script.filter(id=script.id).update(
+        # Conditional on the version and state read: an edit in between wins.
+        await Script.filter(id=script.id, version=version, state=ScriptState.DRAFT).update(
             state=ScriptState.APPROVED, audio_id=audio.id, approved_at=now()
         )
     return await get_script(script_id=script_id)
@@ -311,7 +369,8 @@ async def to_dict(script: Script, *, audio_url: str) -> dict[str, Any]:
         job = await audio_service.job_of(audio)
         audio_out = audio_service.status(audio, job, url=audio_url)
     names = await org.names()
-    state = ScriptState(script.state)
+    state = await display_state(script)
+    review_state = await review.state(item=reviewable(script))
     count = await ScriptVillage.filter(script_id=script.id).count()
     return {
         "id": script.id,
@@ -334,6 +393,7 @@ async def to_dict(script: Script, *, audio_url: str) -> dict[str, Any]:
         "state": state.value,
         "state_label": SCRIPT_STATE_LABELS[state],
         "version": script.version,
+        "review": review_state.model_dump(),
         "audio": audio_out,
         "created_by": script.created_by_name,
         "created_at": to_iso(script.created_at),

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from gateway.clock import local_date, now
+from tests.gateway.staff_helpers import sign_in
 
 ADMIN_API = "/api/v1/admin/broadcasts"
 VILLAGE_API = "/api/v1/village/broadcasts"
@@ -39,14 +40,25 @@ async def create_script(
     return response.json()["script"]
 
 
-async def run_jobs() -> int:
-    """Run every due job inline (synthesis included), as a worker would."""
+async def approve(api: httpx.AsyncClient, script_id: int) -> dict[str, Any]:
+    """Through the real review: the editor submits, the reviewer and the admin sign."""
+    editor = await sign_in(api, "editor")
+    submitted = await api.post(f"{ADMIN_API}/{script_id}/submit", headers=editor)
+    assert submitted.status_code == 201, submitted.text
+    for username in ("reviewer", "admin"):
+        signer = await sign_in(api, username)
+        signed = await api.post(
+            f"{ADMIN_API}/{script_id}/review", json={"decision": "approve"}, headers=signer
+        )
+        assert signed.status_code == 200, signed.text
+    shown = await api.get(f"{ADMIN_API}/{script_id}", headers=editor)
+    script: dict[str, Any] = shown.json()["script"]
+    assert script["state"] == "approved", script
+    return script
+
+
+async def run_synthesis() -> int:
+    """Run the due synthesis jobs inline, as a worker would (and nothing else)."""
     from gateway.jobs import run_due
 
-    return await run_due(limit=50)
-
-
-async def approve(script_id: int) -> None:
-    from broadcast.service import scripts
-
-    await scripts.approve(script_id=script_id)
+    return await run_due(limit=50, kinds=["broadcast.synthesise"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.broadcast.helpers import ADMIN_API, approve, create_script, run_jobs
+from tests.broadcast.helpers import ADMIN_API, approve, create_script, run_synthesis
 from tests.conftest import assert_error
 from tests.gateway.staff_helpers import sign_in
 
@@ -29,8 +29,8 @@ async def test_an_editor_writes_a_script_and_sees_what_will_be_spoken(
     assert script["audio"] is None
     shown = (await api.get(f"{ADMIN_API}/{script['id']}", headers=editor)).json()["script"]
     assert shown["spoken_text"] == script["spoken_text"]
-    await approve(script["id"])
-    await run_jobs()
+    await approve(api, script["id"])
+    await run_synthesis()
     made = (await api.get(f"{ADMIN_API}/{script['id']}", headers=editor)).json()["script"]
     assert made["state"] == "approved"
     audio = made["audio"]
