@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,9 +75,26 @@ def sha256_of(path: Path) -> str:
 
 
 def _fresh_dir(path: Path) -> None:
-    # A worker killed mid-synthesis leaves its pieces here; the next attempt starts clean.
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep(work: Path, key: str, host: str) -> None:
+    """Remove what workers of this host that died mid-synthesis left of this key."""
+    for stale in work.glob(f"{key}-{host}-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _publish(part: Path, final: Path) -> tuple[str, int]:
@@ -97,7 +115,11 @@ async def make(
     """Synthesise, level, assemble, encode and verify; the file lands at its content path."""
     key = content_key(spec, settings)
     final = file_path(root, key, settings)
-    work = root / "work" / f"{key}-{os.getpid()}"
+    # Per host and process: a worker whose lease ran out while it was still busy must not
+    # share its pieces with the worker that took the job over.
+    host = socket.gethostname().replace("-", "_")
+    work = root / "work" / f"{key}-{host}-{os.getpid()}"
+    _sweep(root / "work", key, host)
     _fresh_dir(work)
 
     async def report(pct: int, message: str) -> None:

@@ -2,45 +2,48 @@
 
 The audio is keyed by the document's spoken text (title, number, running text) and the sound
 settings, so an edited document asks for a new file and an unchanged one is made once for
-everyone. A resident's player asks for many byte ranges of one file; the document's audio is
-remembered for a few seconds per process so those requests do not re-read the document.
+everyone. A resident's player asks for many byte ranges of one file: each request reads the
+document (so an edit shows at once) but the normalising of an unchanged text is remembered
+per process.
 """
 
 from __future__ import annotations
 
-import time
+import hashlib
 
-from broadcast.models import Audio, AudioState
-from broadcast.service.audio import request_audio, stored_file
+from broadcast.models import Audio
+from broadcast.service.audio import request_audio
 from broadcast.settings import get_broadcast_settings
 from broadcast.speakable import speakable
 from broadcast.speakable.source import document_text
 from gateway.errors import NotFound
 
-RESOLVED_TTL = 10.0
-MAX_RESOLVED = 2000
-_resolved: dict[int, tuple[float, int, str]] = {}
+MAX_REMEMBERED = 2000
+# sha1 of the document's text -> its spoken text
+_spoken: dict[str, str] = {}
+
+
+def spoken_document(*, title: str, doc_no: str | None, body: str) -> str:
+    """What a document's listen says (remembered per text: normalising takes milliseconds)."""
+    written = document_text(title=title, doc_no=doc_no, body=body)
+    digest = hashlib.sha1(written.encode(), usedforsecurity=False).hexdigest()
+    spoken = _spoken.get(digest)
+    if spoken is None:
+        if len(_spoken) >= MAX_REMEMBERED:
+            _spoken.clear()
+        spoken = _spoken[digest] = speakable(written)
+    return spoken
 
 
 async def document_audio(*, document_id: int) -> tuple[Audio, str]:
     """The audio of a document (queued for making when new) and the document's title."""
     from mini_program.catalogue import service as catalogue
 
-    hit = _resolved.get(document_id)
-    if hit is not None and time.monotonic() - hit[0] < RESOLVED_TTL:
-        audio = await Audio.get_or_none(id=hit[1])
-        if audio is not None and stored_file(audio) is not None:
-            return audio, hit[2]
     doc = await catalogue.get_document(document_id=document_id)
-    spoken = speakable(document_text(title=doc["title"], doc_no=doc["doc_no"], body=doc["body"]))
+    spoken = spoken_document(title=doc["title"], doc_no=doc["doc_no"], body=doc["body"])
     if not spoken:
         raise NotFound("这份文件没有可朗读的文字", code="nothing_to_read")
-    settings = get_broadcast_settings()
     audio = await request_audio(
-        spoken_text=spoken, cpm=settings.listen_rate, repeats=1, chime=False
+        spoken_text=spoken, cpm=get_broadcast_settings().listen_rate, repeats=1, chime=False
     )
-    if audio.state == AudioState.READY:
-        if len(_resolved) >= MAX_RESOLVED:
-            _resolved.clear()
-        _resolved[document_id] = (time.monotonic(), audio.id, doc["title"])
     return audio, doc["title"]

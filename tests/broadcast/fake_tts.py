@@ -1,0 +1,49 @@
+"""A stand-in for the speech child that misbehaves on purpose, to show what the pipeline does
+when the real one does (run as APP_BROADCAST_TTS_COMMAND="python -m tests.broadcast.fake_tts
+MODE"). It speaks the same protocol: one JSON request on stdin, one line per piece.
+
+Modes: hang (never answers), silent (writes silence of the right length), truncated (writes
+a tenth of the speech), crash (exits with an error).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import wave
+
+RATE = 22050
+
+
+def write(path: str, seconds: float, amplitude: int) -> None:
+    frames = int(seconds * RATE)
+    with wave.open(path, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        sample = amplitude.to_bytes(2, "little", signed=True)
+        quiet = (0).to_bytes(2, "little", signed=True)
+        out.writeframes(b"".join(sample if i % 50 < 25 else quiet for i in range(frames)))
+
+
+def main() -> int:
+    mode = sys.argv[1]
+    request = json.loads(sys.stdin.read())
+    if mode == "hang":
+        time.sleep(3600)
+    if mode == "crash":
+        print("espeak: voice not found", file=sys.stderr)
+        return 2
+    for index, piece in enumerate(request["pieces"]):
+        seconds = max(0.5, len(piece["text"]) * 60 / 200)
+        if mode == "silent":
+            write(piece["path"], seconds, 0)
+        elif mode == "truncated":
+            write(piece["path"], seconds / 10, 8000)
+        print(json.dumps({"piece": index, "seconds": seconds}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
