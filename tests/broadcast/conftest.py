@@ -34,3 +34,7 @@ async def on_air(client: httpx.AsyncClient, db: None) -> dict[str, Any]:
     made: dict[str, Any] = shown.json()["script"]
     assert made["audio"]["state"] == "ready", made["audio"]
     return made
+
+
+# The console's real Chromium (tests/console/conftest.py), for this package's browser tests.
+from tests.console.conftest import chromium, page  # noqa: E402, F401
