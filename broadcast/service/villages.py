@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from broadcast.models import Audio, AudioState, Download, Play, Script, ScriptState, ScriptVillage
 from broadcast.service import org
-from broadcast.service.audio import stored_file
+from broadcast.service.audio import remake, stored_file
 from gateway.clock import SHANGHAI, local_date, now, to_iso
 from gateway.errors import Invalid, NotFound
 
@@ -67,10 +67,17 @@ async def visible_script(*, script_id: int, village_code: str, today: date | Non
 
 
 async def script_audio(script: Script) -> Audio | None:
-    """The made audio of an approved script, if it is ready and its file is intact."""
+    """The made audio of an approved script, if it is ready and its file is intact.
+
+    A file gone from disk (a restore without the audio directory, a damaged disk) is made
+    again from the stored text; meanwhile the script has no audio to serve.
+    """
     audio_id = script.audio_id  # type: ignore[attr-defined]
     audio = await Audio.get_or_none(id=audio_id) if audio_id else None
-    if audio is None or audio.state != AudioState.READY or stored_file(audio) is None:
+    if audio is None or audio.state != AudioState.READY:
+        return None
+    if stored_file(audio) is None:
+        await remake(audio)
         return None
     return audio
 
