@@ -13,7 +13,7 @@ from broadcast.service.villages import slot_moment
 from gateway.clock import local_date, now
 from tests.broadcast.helpers import ADMIN_API, VILLAGE_API, create_script, today
 from tests.conftest import assert_error
-from tests.gateway.staff_helpers import STRONG_PASSWORD, sign_in, unique_username
+from tests.gateway.staff_helpers import STRONG_PASSWORD, create_staff, sign_in
 
 DEMO_VILLAGE = "banqiaoji-01"  # village_01's village (the first by code)
 
@@ -21,18 +21,9 @@ DEMO_VILLAGE = "banqiaoji-01"  # village_01's village (the first by code)
 async def _village_staff(client: httpx.AsyncClient, village: str) -> dict[str, str]:
     """A village staff member bound to `village`, signed in."""
     admin = await sign_in(client, "admin")
-    username = unique_username("cun")
-    created = await client.post(
-        "/api/v1/admin/users",
-        headers=admin,
-        json={
-            "username": username,
-            "role": "village_staff",
-            "password": STRONG_PASSWORD,
-            "village_code": village,
-        },
+    _, username = await create_staff(
+        client, admin, role="village_staff", prefix="cun", village_code=village
     )
-    assert created.status_code == 201, created.text
     return await sign_in(client, username, STRONG_PASSWORD)
 
 
