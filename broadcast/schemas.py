@@ -22,6 +22,7 @@ from broadcast.speakable.pronounce import (
     term_problem,
 )
 from gateway.clock import local_date, now
+from gateway.review import ReviewState
 
 MAX_TEXT = 5000
 MAX_SPOKEN = 12000
@@ -326,6 +327,7 @@ class ScriptOut(BaseModel):
     state: str
     state_label: str
     version: int
+    review: ReviewState
     audio: AudioOut | None
     created_by: str
     created_at: str | None

@@ -45,6 +45,9 @@ class Made:
     seconds: float
     lufs: float
     true_peak: float
+    # The parts it was assembled from (kept in the job's result, for diagnosis).
+    speech_seconds: float = 0.0
+    chime_seconds: float = 0.0
 
 
 def content_key(spec: Spec, settings: BroadcastSettings) -> str:
@@ -158,6 +161,15 @@ async def make(
         measured = await mix.make_broadcast(layout, part, settings)
         digest, size = _publish(part, final)
         await report(98, "已生成")
-        return Made(final, digest, size, measured.seconds, measured.lufs, measured.true_peak)
+        return Made(
+            final,
+            digest,
+            size,
+            measured.seconds,
+            measured.lufs,
+            measured.true_peak,
+            speech_seconds=leveled.seconds,
+            chime_seconds=chime_seconds,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -162,4 +162,11 @@ async def make(*, audio_id: int) -> dict[str, Any]:
         error="",
         made_at=now(),
     )
-    return {"sha256": made.sha256, "seconds": made.seconds, "lufs": made.lufs}
+    return {
+        "sha256": made.sha256,
+        "seconds": made.seconds,
+        "speech_seconds": made.speech_seconds,
+        "chime_seconds": made.chime_seconds,
+        "lufs": made.lufs,
+        "true_peak": made.true_peak,
+    }

@@ -73,7 +73,13 @@ async def test_a_broadcast_file_is_loud_enough_mono_mp3_with_chime_and_repeats()
     total = float(info["duration"])
     settings = get_broadcast_settings()
     chime_and_pauses = total - 3 * once
-    assert 2 * settings.pause_seconds + 1.5 <= chime_and_pauses <= 2 * settings.pause_seconds + 4
+    made = (await Job.get(id=audio.job_id)).result
+    assert 2 * settings.pause_seconds + 1.5 <= chime_and_pauses <= 2 * settings.pause_seconds + 4, (
+        total,
+        once,
+        made,
+        (await Job.get(id=single.job_id)).result,
+    )
     assert abs(audio.duration_s - total) <= 0.3
 
 
