@@ -258,7 +258,8 @@ async def sync_review(*, script_id: int) -> bool:
 async def sync_all_reviews() -> int:
     """Every draft whose current version the review approved goes on the air (catch-up)."""
     drafts = list(await Script.filter(state=ScriptState.DRAFT))
-    approved = [s for s in drafts if (await review_statuses([s]))[str(s.id)] == "approved"]
+    found = await review_statuses(drafts)
+    approved = [s for s in drafts if found[str(s.id)] == "approved"]
     for script in approved:
         await sync_review(script_id=script.id)
     return len(approved)

@@ -273,3 +273,35 @@ async def test_every_change_is_in_the_audit_log(client: httpx.AsyncClient) -> No
     ).json()["items"]
     assert [r["action"] for r in records] == ["broadcast.script.update", "broadcast.script.create"]
     assert records[0]["actor_name"] == "editor"
+
+
+async def test_an_approval_whose_reaction_was_lost_is_put_on_the_air_by_the_sync_job(
+    client: httpx.AsyncClient,
+) -> None:
+    from broadcast import jobs
+    from broadcast.review import reviewable
+    from broadcast.service.scripts import get_script
+    from gateway import review
+    from gateway.auth.models import StaffUser
+
+    editor = await sign_in(client, "editor")
+    made = await create_script(client, editor)
+    script = await get_script(script_id=made["id"])
+    # The review completes without the script's reaction (as if the process died between).
+    users = {
+        u.username: u for u in await StaffUser.filter(username__in=["editor", "reviewer", "admin"])
+    }
+    item = reviewable(script)
+    await review.submit(item=item, actor=review.Actor(id=users["editor"].id, name="editor"))
+    for name in ("reviewer", "admin"):
+        await review.sign(
+            item=item, actor=review.Actor(id=users[name].id, name=name), decision="approve"
+        )
+    assert (await get_script(script_id=script.id)).state == "draft"
+    assert (await jobs.sync_reviews({}))["put_on_air"] >= 1
+    shown = (await client.get(f"{ADMIN_API}/{script.id}", headers=editor)).json()["script"]
+    assert shown["state"] == "approved" and shown["audio"]["state"] in (
+        "pending",
+        "making",
+        "ready",
+    )
