@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 import httpx
 
@@ -23,6 +24,8 @@ async def _new_document(body: str) -> int:
         title="关于做好冬季取暖安全工作的通知",
         doc_no="蒙应急〔2026〕9号",
         issuer="蒙城县应急管理局",
+        # Dated, like every catalogue document (lists sort by publication date).
+        published_on=date(2025, 11, 20),
         body=body,
     )
     return document_id
@@ -69,7 +72,12 @@ async def test_an_edited_document_is_made_again(client: httpx.AsyncClient, db: N
     assert first.status_code == 200
     doc = await PolicyDocument.get(id=document_id)
     await catalogue.save_document(
-        code=doc.code, title=doc.title, body="第二稿：请于12月20日前报名。"
+        code=doc.code,
+        title=doc.title,
+        doc_no=doc.doc_no,
+        issuer=doc.issuer,
+        published_on=doc.published_on,
+        body="第二稿：请于12月20日前报名。",
     )
     changed = await client.get(url)
     assert changed.status_code == 202
