@@ -48,6 +48,8 @@ class BroadcastSettings(BaseSettings):
     # Where made audio lives. Not under APP_MEDIA_DIR: that is served to anyone at /media,
     # and village scripts are served only to their villages (default: <media dir>-broadcast).
     audio_dir: Path | None = None
+    # espeak-ng's command line: the reference each pyttsx3 piece's duration is checked against.
+    espeak: str = "espeak-ng"
     ffmpeg: str = "ffmpeg"
     ffprobe: str = "ffprobe"
     ffmpeg_timeout: float = Field(300.0, gt=0)

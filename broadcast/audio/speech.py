@@ -1,9 +1,12 @@
 """Speech from text: split at sentence ends, synthesise in a child with a timeout, verify, join.
 
 The child (broadcast.audio.tts_child) runs pyttsx3 + espeak-ng; it is never run on the event
-loop or in a thread of the server. Every piece it writes is checked — the file exists, is a
-WAV, is not silent and lasts about as long as its text takes to say at the asked rate — so a
-dropped or truncated piece fails the synthesis instead of reaching a loudspeaker.
+loop or in a thread of the server. Every piece it writes is checked: the file exists, is a
+WAV, is not silent, lasts about as long as its text takes at the asked rate, and as long as
+espeak-ng's own command line says the same piece lasts (made alongside, a few milliseconds
+each) — so a piece pyttsx3 cut short is caught, not only one that is missing. A run with a
+bad piece is done again once in a fresh child (espeak-ng's output depends on what the same
+process said before, so only a whole clean run makes the same file every time).
 """
 
 from __future__ import annotations
@@ -50,6 +53,14 @@ MIN_DURATION_FACTOR = 0.45
 MAX_DURATION_FACTOR = 2.6
 DURATION_SLACK = 1.2
 SILENT_PEAK = 300  # of 32767: below about −40 dBFS the piece is silence
+# pyttsx3's pieces match espeak-ng's command line to a few hundredths of a second (later
+# utterances of a process run ~0.04 s longer than the first).
+REFERENCE_TOLERANCE = 0.03
+REFERENCE_SLACK = 0.2
+REFERENCE_PARALLEL = 2
+CHILD_RUNS = 2
+WAV_HEADER = 44
+REFERENCE_RATE = 22050  # espeak-ng's sample rate
 
 
 class SpeechError(Exception):
@@ -104,31 +115,42 @@ class Piece:
     path: Path
 
 
-def check_piece(piece: Piece, index: int, cpm: int) -> float:
-    """The piece's duration, or SpeechError saying what is wrong with it."""
+class PieceError(SpeechError):
+    """One piece is not the asked speech (a fresh child may do better)."""
+
+
+def check_piece(piece: Piece, index: int, cpm: int, reference: float | None = None) -> float:
+    """The piece's duration, or PieceError saying what is wrong with it."""
     label = f"第 {index + 1} 段语音"
     try:
         with wave.open(str(piece.path), "rb") as wav:
             frames = wav.readframes(wav.getnframes())
             rate, width, channels = wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
     except FileNotFoundError as exc:
-        raise SpeechError(f"{label}没有生成文件") from exc
+        raise PieceError(f"{label}没有生成文件") from exc
     except (OSError, EOFError, wave.Error) as exc:
-        raise SpeechError(f"{label}不是有效的 WAV 文件：{exc}") from exc
+        raise PieceError(f"{label}不是有效的 WAV 文件：{exc}") from exc
     if width != 2 or channels != 1 or not rate:
-        raise SpeechError(f"{label}格式异常（{channels} 声道，{width * 8} 位，{rate} Hz）")
+        raise PieceError(f"{label}格式异常（{channels} 声道，{width * 8} 位，{rate} Hz）")
     seconds = len(frames) / (2 * rate)
     expected = expected_seconds(piece.text, cpm)
     low = expected * MIN_DURATION_FACTOR - DURATION_SLACK
     high = expected * MAX_DURATION_FACTOR + DURATION_SLACK
     if not low <= seconds <= high:
-        raise SpeechError(
+        raise PieceError(
             f"{label}时长异常：{seconds:.1f} 秒，按 {spoken_length(piece.text)} 字"
             f"应在 {max(low, 0):.1f}–{high:.1f} 秒之间"
         )
     samples = array.array("h", frames[: len(frames) // 2 * 2])
     if not samples or max(max(samples), -min(samples)) < SILENT_PEAK:
-        raise SpeechError(f"{label}是静音")
+        raise PieceError(f"{label}是静音")
+    if reference is not None and abs(seconds - reference) > (
+        reference * REFERENCE_TOLERANCE + REFERENCE_SLACK
+    ):
+        raise PieceError(
+            f"{label}时长异常：{seconds:.2f} 秒，espeak-ng 读同一段为 {reference:.2f} 秒"
+            "（语音被截断或多出内容）"
+        )
     return seconds
 
 
@@ -148,6 +170,31 @@ def join_pieces(pieces: list[Piece], out: Path) -> float:
             joined.writeframes(frames)
             total += len(frames) // 2
     return total / float(params.framerate if params else 1)
+
+
+async def reference_seconds(
+    texts: list[str], cpm: int, settings: BroadcastSettings
+) -> list[float | None]:
+    """How long espeak-ng's command line says each piece lasts (None where it cannot say)."""
+    gate = asyncio.Semaphore(REFERENCE_PARALLEL)
+
+    async def one(text: str) -> float | None:
+        async with gate:
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    settings.espeak, "-v", settings.voice.removeprefix("sit/"),
+                    "-s", str(espeak_rate(cpm)), "--stdout", "--stdin",
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.DEVNULL,
+                )  # fmt: skip
+            except OSError:
+                return None
+            out, _ = await proc.communicate(text.encode())
+            if proc.returncode != 0 or len(out) <= WAV_HEADER:
+                return None
+            return (len(out) - WAV_HEADER) / 2 / REFERENCE_RATE
+
+    return list(await asyncio.gather(*(one(t) for t in texts)))
 
 
 def timeout_for(text_chars: int, settings: BroadcastSettings) -> float:
@@ -173,9 +220,21 @@ async def synthesise(
         "pieces": [{"text": p.text, "path": str(p.path)} for p in pieces],
     }
     timeout = timeout_for(len(text), settings)
-    await _run_child(request, len(pieces), timeout, settings, progress)
-    for index, piece in enumerate(pieces):
-        check_piece(piece, index, cpm)
+    references = asyncio.ensure_future(reference_seconds(texts, cpm, settings))
+    try:
+        for run in range(CHILD_RUNS):
+            await _run_child(request, len(pieces), timeout, settings, progress)
+            try:
+                refs = await references
+                for index, piece in enumerate(pieces):
+                    check_piece(piece, index, cpm, refs[index])
+                break
+            except PieceError:
+                if run == CHILD_RUNS - 1:
+                    raise
+    finally:
+        if not references.done():
+            references.cancel()
     speech = workdir / "speech.wav"
     seconds = join_pieces(pieces, speech)
     for piece in pieces:

@@ -7,9 +7,9 @@ order and reports every finished piece as one JSON line on stdout ({"piece": i, 
 pyttsx3's espeak driver is not thread-safe and its `runAndWait()` returns before the file is
 written (espeak-ng synthesises on its own thread and the driver writes the WAV from its
 callback), so each piece waits for the driver's "finished-utterance" and for espeak-ng to go
-idle before the next starts; a piece that comes back empty is synthesised once more. The
-parent enforces the timeout and verifies every file; this process also dies with its parent
-(PR_SET_PDEATHSIG) so a killed worker leaves no speech process behind.
+idle before the next starts. The parent enforces the timeout and verifies every file; this
+process also dies with its parent (PR_SET_PDEATHSIG) so a killed worker leaves no speech
+process behind.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import wave
 from typing import Any, TextIO
 
 PIECE_WAIT_SECONDS = 120.0
-MIN_PIECE_SECONDS = 0.05
 
 
 def _die_with_parent() -> None:
@@ -68,19 +67,18 @@ class Speaker:
             time.sleep(0.002)
 
     def say_to_file(self, text: str, path: str) -> float:
-        for _attempt in range(2):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path)
-            deadline = time.monotonic() + PIECE_WAIT_SECONDS
-            self._idle(deadline)
-            self.done.clear()
-            self.engine.save_to_file(text, path)
-            self.engine.runAndWait()
-            self.done.wait(max(0.0, deadline - time.monotonic()))
-            self._idle(deadline)
-            seconds = _seconds(path)
-            if seconds >= MIN_PIECE_SECONDS:
-                return seconds
+        # No retry here: espeak-ng's output depends on the utterances before it in the same
+        # process, so a retried piece would make a file unlike an uninterrupted run's. The
+        # parent checks every piece and runs a fresh child instead.
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+        deadline = time.monotonic() + PIECE_WAIT_SECONDS
+        self._idle(deadline)
+        self.done.clear()
+        self.engine.save_to_file(text, path)
+        self.engine.runAndWait()
+        self.done.wait(max(0.0, deadline - time.monotonic()))
+        self._idle(deadline)
         return _seconds(path)
 
 

@@ -3,12 +3,14 @@ when the real one does (run as APP_BROADCAST_TTS_COMMAND="python -m tests.broadc
 MODE"). It speaks the same protocol: one JSON request on stdin, one line per piece.
 
 Modes: hang (never answers), silent (writes silence of the right length), truncated (writes
-a tenth of the speech), crash (exits with an error).
+a tenth of the speech), clipped (real speech missing its last 0.8 s, as a lost final buffer
+would leave it: plausible for its length, shorter than espeak-ng says), crash (exits).
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 import wave
@@ -27,6 +29,21 @@ def write(path: str, seconds: float, amplitude: int) -> None:
         out.writeframes(b"".join(sample if i % 50 < 25 else quiet for i in range(frames)))
 
 
+def clipped(text: str, path: str, request: dict) -> float:
+    spoken = subprocess.run(
+        ["espeak-ng", "-v", request["voice"].removeprefix("sit/"), "-s", str(request["rate"]),
+         "--stdout", "--stdin"],
+        input=text.encode(), capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    frames = spoken[44:][: max(0, len(spoken) - 44 - int(0.8 * RATE) * 2)]
+    with wave.open(path, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(frames)
+    return len(frames) / 2 / RATE
+
+
 def main() -> int:
     mode = sys.argv[1]
     request = json.loads(sys.stdin.read())
@@ -41,6 +58,8 @@ def main() -> int:
             write(piece["path"], seconds, 0)
         elif mode == "truncated":
             write(piece["path"], seconds / 10, 8000)
+        elif mode == "clipped":
+            seconds = clipped(piece["text"], piece["path"], request)
         print(json.dumps({"piece": index, "seconds": seconds}), flush=True)
     return 0
 

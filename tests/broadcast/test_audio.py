@@ -192,7 +192,12 @@ async def test_a_hanging_speech_child_is_killed_at_its_timeout_and_the_job_retri
 
 @pytest.mark.parametrize(
     ("mode", "reason"),
-    [("silent", "是静音"), ("truncated", "时长异常"), ("crash", "异常退出")],
+    [
+        ("silent", "是静音"),
+        ("truncated", "时长异常"),
+        ("clipped", "被截断"),
+        ("crash", "异常退出"),
+    ],
 )
 async def test_bad_speech_is_caught_by_verification_and_never_served(
     settings_env, mode: str, reason: str
