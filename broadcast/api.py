@@ -8,7 +8,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
-from broadcast import review
+from broadcast import review_routes
 from broadcast.audio import http
 from broadcast.models import Script
 from broadcast.schemas import (
@@ -17,6 +17,7 @@ from broadcast.schemas import (
     PronunciationEdit,
     PronunciationIn,
     PronunciationList,
+    PronunciationQuery,
     ScriptAnswer,
     ScriptCreate,
     ScriptListQuery,
@@ -29,12 +30,13 @@ from broadcast.service.common import Actor
 from gateway.auth import staff_required, village_scope
 from gateway.auth.decorators import client_ip
 from gateway.errors import NotFound, parse_body, parse_query
-from gateway.openapi import json_body, returns
+from gateway.openapi import json_body, query, returns
+from gateway.paging import page_answer
 
 bp = Blueprint("broadcast_api", url_prefix="/api/v1/admin/broadcasts")
 # POST /api/v1/admin/broadcasts/{id}/submit and .../review (the shared review), then react.
-review.api_reviews.add_api(bp)
-bp.on_response(review.react)
+review_routes.api_reviews.add_api(bp)
+bp.on_response(review_routes.react)
 
 READ, WRITE, PRONOUNCE = "broadcast.read", "broadcast.write", "broadcast.pronunciations"
 AUDIO_URL = "/api/v1/admin/broadcasts/{id}/audio"
@@ -67,11 +69,7 @@ async def create_script(request: Request) -> HTTPResponse:
 
 @bp.get("")
 @openapi.tag("broadcast")
-@openapi.parameter(
-    "state", str, "query", description="draft, in_review, rejected, approved, withdrawn"
-)
-@openapi.parameter("page", int, "query", description="页码，1–10000")
-@openapi.parameter("per_page", int, "query", description="每页条数，1–100，默认 20")
+@query(ScriptListQuery)
 @returns(ScriptPage)
 @staff_required(READ)
 async def list_scripts(request: Request) -> HTTPResponse:
@@ -81,7 +79,7 @@ async def list_scripts(request: Request) -> HTTPResponse:
         state=query.state, page=query.page, per_page=query.per_page
     )
     items = [await scripts.to_dict(s, audio_url=AUDIO_URL.format(id=s.id)) for s in rows]
-    return json({"items": items, "total": total, "page": query.page, "per_page": query.per_page})
+    return json(page_answer(items, total=total, page=query.page, per_page=query.per_page))
 
 
 @bp.get("/<script_id:int>")
@@ -176,14 +174,17 @@ async def script_coverage(request: Request, script_id: int) -> HTTPResponse:
 
 @bp.get("/pronunciations")
 @openapi.tag("broadcast")
-@openapi.parameter("q", str, "query", description="按词条筛选")
+@query(PronunciationQuery)
 @returns(PronunciationList)
 @staff_required(READ)
 async def list_pronunciations(request: Request) -> HTTPResponse:
     """The county pronunciation list (term → reading), by term."""
-    q = (request.args.get("q") or "").strip()[:20] or None
-    rows = await pronunciations.list_pronunciations(q=q)
-    return json({"items": [pronunciations.to_dict(r) for r in rows], "total": len(rows)})
+    q = parse_query(request, PronunciationQuery)
+    rows, total = await pronunciations.list_pronunciations(
+        q=(q.q or "").strip() or None, page=q.page, per_page=q.per_page
+    )
+    items = [pronunciations.to_dict(r) for r in rows]
+    return json(page_answer(items, total=total, page=q.page, per_page=q.per_page))
 
 
 @bp.post("/pronunciations")
@@ -216,7 +217,7 @@ async def edit_pronunciation(request: Request, entry_id: int) -> HTTPResponse:
 
 @bp.delete("/pronunciations/<entry_id:int>")
 @openapi.tag("broadcast")
-@openapi.response(204, description="已删除")
+@returns(None, status=204, description="已删除")
 @staff_required(PRONOUNCE)
 async def delete_pronunciation(request: Request, entry_id: int) -> HTTPResponse:
     """Remove a term from the list."""

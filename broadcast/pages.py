@@ -14,7 +14,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 from sanic_ext import openapi
 
-from broadcast import review
+from broadcast import review, review_routes
 from broadcast.api import actor_of
 from broadcast.models import SCRIPT_STATE_LABELS, Script, ScriptState
 from broadcast.schemas import (
@@ -27,15 +27,17 @@ from broadcast.schemas import (
 from broadcast.service import coverage, org, pronunciations, scripts
 from gateway.auth import has_permission, staff_required
 from gateway.auth.csrf import form_of
+from gateway.auth.pages import console_paging
 from gateway.console import register_nav, register_tile, render
 from gateway.console.charts import bar_chart
 from gateway.errors import ApiError, fields_from_validation
+from gateway.paging import page_count
 
 bp = Blueprint("broadcast_console", url_prefix="/console")
-review.console_reviews.add_console(
+review_routes.console_reviews.add_console(
     bp, page_url=lambda script_id: f"/console/broadcasts/{script_id}"
 )
-bp.on_response(review.react)
+bp.on_response(review_routes.react)
 bp.static("/broadcast/static", str(Path(__file__).resolve().parent / "static"), name="static")
 
 READ, WRITE, PRONOUNCE = "broadcast.read", "broadcast.write", "broadcast.pronunciations"
@@ -73,13 +75,15 @@ async def list_page(request: Request) -> HTTPResponse:
     state = (request.args.get("state") or "").strip()
     if state not in {s.value for s in ScriptState}:
         state = ""
-    page = _int(request.args.get("page"), 1, 1, 10_000)
+    paging = console_paging(request)
     silent_only = request.args.get("silent") == "1"
     if silent_only:
         found = await coverage.silent_scripts()
         rows, total = [s for s, _ in found], len(found)
     else:
-        rows, total = await scripts.list_scripts(state=state or None, page=page, per_page=20)
+        rows, total = await scripts.list_scripts(
+            state=state or None, page=paging.page, per_page=paging.per_page
+        )
     items = []
     for script in rows:
         shown = await scripts.to_dict(script, audio_url=AUDIO_URL.format(id=script.id))
@@ -90,21 +94,14 @@ async def list_page(request: Request) -> HTTPResponse:
         "broadcast/list.html",
         items=items,
         total=total,
-        page=page,
-        pages=max(1, (total + 19) // 20),
+        page=paging.page,
+        pages=page_count(total, paging.per_page),
         state=state,
         silent_only=silent_only,
         states=[(s.value, label) for s, label in SCRIPT_STATE_LABELS.items()],
         can_write=has_permission(request.ctx.staff, WRITE),
         message=request.args.get("message"),
     )
-
-
-def _int(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        return max(low, min(high, int(value or default)))
-    except ValueError:
-        return default
 
 
 # --- create and edit ----------------------------------------------------------------------------
@@ -278,7 +275,7 @@ async def _detail_context(request: Request, script: Script) -> dict[str, Any]:
     due_slots = [s for s in view["slots"] if s["due"]][-SHOWN_SLOTS:]
     bars = [(s["label"], round(100 * s["played"] / (s["total"] or 1))) for s in due_slots]
     staff = request.ctx.staff
-    panel = await review.console_reviews.panel(request, bp, review.reviewable(script))
+    panel = await review_routes.console_reviews.panel(request, bp, review.reviewable(script))
     return {
         **panel,
         "script": shown,
@@ -409,12 +406,19 @@ async def _pronunciations_page(
     message: str | None = None,
     status: int = 200,
 ) -> HTTPResponse:
-    rows = await pronunciations.list_pronunciations()
+    paging = console_paging(request)
+    rows, total = await pronunciations.list_pronunciations(
+        page=paging.page, per_page=paging.per_page
+    )
     return render(
         request,
         "broadcast/pronunciations.html",
         status=status,
         rows=rows,
+        total=total,
+        page=paging.page,
+        pages=page_count(total, paging.per_page),
+        action=None,
         form=form or {},
         errors=errors or {},
         message=message or request.args.get("message"),

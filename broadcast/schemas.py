@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -22,7 +22,10 @@ from broadcast.speakable.pronounce import (
     term_problem,
 )
 from gateway.clock import local_date, now
+from gateway.openapi import ResponseModel
+from gateway.paging import PageQuery
 from gateway.review import ReviewState
+from gateway.schemas import PatchModel
 
 MAX_TEXT = 5000
 MAX_SPOKEN = 12000
@@ -181,7 +184,7 @@ class ScriptCreate(_ScriptFields):
         return value
 
 
-class ScriptUpdate(_ScriptFields):
+class ScriptUpdate(_ScriptFields, PatchModel):
     """An edit; only the fields given change. spoken_text is the editor's correction."""
 
     title: str | None = Field(None, min_length=1, max_length=MAX_TITLE)
@@ -201,16 +204,17 @@ class ScriptUpdate(_ScriptFields):
         return None if value is None else _title(value)
 
 
-class ScriptListQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    state: str | None = Field(None, max_length=16)
-    page: int = Field(1, ge=1, le=10_000)
-    per_page: int = Field(20, ge=1, le=100)
+ScriptStateFilter = Literal["draft", "in_review", "rejected", "approved", "withdrawn"]
 
-    @field_validator("state", mode="before")
-    @classmethod
-    def _blank(cls, value: object) -> object:
-        return value.strip() or None if isinstance(value, str) else value
+
+class ScriptListQuery(PageQuery):
+    state: ScriptStateFilter | None = Field(
+        None, description="draft, in_review, rejected, approved, withdrawn"
+    )
+
+
+class PronunciationQuery(PageQuery):
+    q: str | None = Field(None, max_length=20, description="按词条筛选")
 
 
 class PlayConfirm(BaseModel):
@@ -236,7 +240,7 @@ class PlayConfirm(BaseModel):
 class VillageQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     # County staff (admins) look at one village's list by naming it.
-    village: str | None = Field(None, max_length=32)
+    village: str | None = Field(None, max_length=32, description="村代码（仅县级人员需要）")
 
 
 class PronunciationIn(BaseModel):
@@ -268,21 +272,21 @@ def _reading(value: str) -> str:
     return value
 
 
-class PronunciationEdit(BaseModel):
+class PronunciationEdit(PatchModel):
     model_config = ConfigDict(extra="forbid")
-    reading: str = Field(min_length=1, max_length=120)
+    reading: str | None = Field(None, min_length=1, max_length=120)
     note: str | None = Field(None, max_length=100)
 
     @field_validator("reading")
     @classmethod
-    def _reading(cls, value: str) -> str:
-        return _reading(value)
+    def _reading(cls, value: str | None) -> str | None:
+        return None if value is None else _reading(value)
 
 
 # --- answers (documented in the OpenAPI description) -----------------------------------------
 
 
-class AudioOut(BaseModel):
+class AudioOut(ResponseModel):
     state: str
     state_label: str
     url: str | None
@@ -300,13 +304,13 @@ class AudioOut(BaseModel):
     gave_up: bool
 
 
-class TownOut(BaseModel):
+class TownOut(ResponseModel):
     code: str
     name: str
     villages: list[dict[str, str]]
 
 
-class ScriptOut(BaseModel):
+class ScriptOut(ResponseModel):
     id: int
     title: str
     source: str
@@ -335,31 +339,31 @@ class ScriptOut(BaseModel):
     approved_at: str | None
 
 
-class ScriptAnswer(BaseModel):
+class ScriptAnswer(ResponseModel):
     script: ScriptOut
 
 
-class ScriptPage(BaseModel):
+class ScriptPage(ResponseModel):
     items: list[ScriptOut]
     total: int
     page: int
     per_page: int
 
 
-class VillageAudio(BaseModel):
+class VillageAudio(ResponseModel):
     url: str
     sha256: str
     size: int
     duration_s: float | None
 
 
-class VillagePlay(BaseModel):
+class VillagePlay(ResponseModel):
     day: str
     slot: str
     played_at: str
 
 
-class VillageScript(BaseModel):
+class VillageScript(ResponseModel):
     id: int
     title: str
     spoken_text: str
@@ -371,18 +375,18 @@ class VillageScript(BaseModel):
     plays_today: list[VillagePlay]
 
 
-class VillageList(BaseModel):
+class VillageList(ResponseModel):
     village: dict[str, str]
     today: str
     items: list[VillageScript]
 
 
-class PlayAnswer(BaseModel):
+class PlayAnswer(ResponseModel):
     play: VillagePlay
     counted: bool
 
 
-class ListenPending(BaseModel):
+class ListenPending(ResponseModel):
     state: str
     progress: int
     message: str
@@ -390,7 +394,7 @@ class ListenPending(BaseModel):
     title: str
 
 
-class PronunciationOut(BaseModel):
+class PronunciationOut(ResponseModel):
     id: int
     term: str
     reading: str
@@ -399,16 +403,18 @@ class PronunciationOut(BaseModel):
     updated_at: str | None
 
 
-class PronunciationList(BaseModel):
+class PronunciationList(ResponseModel):
     items: list[PronunciationOut]
     total: int
+    page: int
+    per_page: int
 
 
-class PronunciationAnswer(BaseModel):
+class PronunciationAnswer(ResponseModel):
     pronunciation: PronunciationOut
 
 
-class CoverageVillage(BaseModel):
+class CoverageVillage(ResponseModel):
     code: str
     name: str
     downloaded_at: str | None
@@ -417,7 +423,7 @@ class CoverageVillage(BaseModel):
     silent: bool
 
 
-class CoverageTown(BaseModel):
+class CoverageTown(ResponseModel):
     code: str
     name: str
     villages: list[CoverageVillage]
@@ -425,7 +431,7 @@ class CoverageTown(BaseModel):
     total: int
 
 
-class CoverageSlot(BaseModel):
+class CoverageSlot(ResponseModel):
     key: str
     day: str
     slot: str
@@ -434,7 +440,7 @@ class CoverageSlot(BaseModel):
     total: int
 
 
-class CoverageOut(BaseModel):
+class CoverageOut(ResponseModel):
     script_id: int
     total: int
     downloaded: int

@@ -16,7 +16,7 @@ from broadcast.schemas import PlayAnswer, PlayConfirm, VillageList, VillageQuery
 from broadcast.service import villages
 from gateway.auth import staff_required
 from gateway.errors import Invalid, NotFound, parse_body, parse_query
-from gateway.openapi import json_body, returns
+from gateway.openapi import json_body, query, returns
 
 bp = Blueprint("broadcast_village_api", url_prefix="/api/v1/village/broadcasts")
 
@@ -39,7 +39,7 @@ def village_for(request: Request) -> str:
 
 @bp.get("")
 @openapi.tag("village")
-@openapi.parameter("village", str, "query", description="村代码（仅县级人员需要）")
+@query(VillageQuery)
 @returns(VillageList)
 @staff_required(DOWNLOAD)
 async def list_broadcasts(request: Request) -> HTTPResponse:

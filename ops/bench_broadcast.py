@@ -8,8 +8,9 @@
 - `GET /api/v1/village/broadcasts` (a village's list, signed in) against a bare Sanic endpoint
   serving the same bytes.
 
-ops/bench.py calls `figures(...)`; the parts that need the bench's database and settings run
-as `python -m ops.bench_broadcast one|batch|bare ...` in the bench's environment.
+The bench part `broadcast` (`python -m ops.bench --only broadcast`) calls `figures(...)`; the
+steps that need the bench's database and settings run as
+`python -m ops.bench_broadcast one|batch|bare ...` in the bench's environment.
 BENCH_BROADCAST_SCRIPTS sets the batch's size (default 100).
 """
 
@@ -30,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from ops.bench_kit import Bench, part
 from ops.bench_wrk import WrkResult, run_wrk, write_requests, write_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -320,6 +322,13 @@ def _village_reads(
         bare.terminate()
         bare.wait(20)
     return results[0], results[1], len(listed.content)
+
+
+@part("broadcast")
+def broadcast(bench: Bench) -> None:
+    """The loudspeakers' figures, under the table (BENCH_BROADCAST_SCRIPTS sizes the batch)."""
+    for label, value in figures(bench.stack.env, bench.app_url, bench.dir, bench.seconds):
+        bench.note(label, value)
 
 
 def figures(

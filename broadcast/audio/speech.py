@@ -285,7 +285,8 @@ async def _converse(
     count: int,
     progress: ProgressFn | None,
 ) -> None:
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     proc.stdin.write(json.dumps(request, ensure_ascii=False).encode())
     await proc.stdin.drain()
     proc.stdin.close()

@@ -19,6 +19,7 @@ from broadcast.speakable.pronounce import Matcher, apply, compile_list
 from gateway import audit
 from gateway.clock import to_iso
 from gateway.errors import Conflict, NotFound
+from gateway.paging import fetch_page
 
 PRONUNCIATION_TTL = 5.0
 _cache: tuple[float, Matcher] | None = None
@@ -35,12 +36,14 @@ def to_dict(row: Pronunciation) -> dict[str, Any]:
     }
 
 
-async def list_pronunciations(*, q: str | None = None) -> list[Pronunciation]:
-    """The whole list (a few hundred entries at most), by term; `q` filters by term."""
+async def list_pronunciations(
+    *, q: str | None = None, page: int = 1, per_page: int = 100
+) -> tuple[list[Pronunciation], int]:
+    """One page of the list by term, and how many entries match; `q` filters by term."""
     query = Pronunciation.all()
     if q:
         query = query.filter(term__contains=q)
-    return list(await query.order_by("term"))
+    return await fetch_page(query.order_by("term"), page=page, per_page=per_page)
 
 
 async def get_pronunciation(*, entry_id: int) -> Pronunciation:
@@ -74,11 +77,13 @@ async def create_pronunciation(
 
 
 async def update_pronunciation(
-    *, entry_id: int, reading: str, note: str | None = None, actor: Actor
+    *, entry_id: int, reading: str | None = None, note: str | None = None, actor: Actor
 ) -> Pronunciation:
-    """Change a term's reading (and note)."""
+    """Change a term's reading and/or note (what is None stays as it is)."""
     row = await get_pronunciation(entry_id=entry_id)
-    values: dict[str, Any] = {"reading": reading, "updated_by": actor.name}
+    values: dict[str, Any] = {"updated_by": actor.name}
+    if reading is not None:
+        values["reading"] = reading
     if note is not None:
         values["note"] = note
     await Pronunciation.filter(id=row.id).update(**values)

@@ -60,10 +60,13 @@ async def test_a_broadcast_file_is_loud_enough_mono_mp3_with_chime_and_repeats()
     lufs, peak = loudness(path)
     assert abs(lufs + 16) <= 1, lufs
     assert peak <= -1.5, peak
-    assert abs(audio.lufs - lufs) <= 0.2 and abs(audio.true_peak - peak) <= 0.2
+    assert abs(audio.lufs - lufs) <= 0.2
+    assert abs(audio.true_peak - peak) <= 0.2
     info = probe(path)
-    assert info["codec_name"] == "mp3" and info["format_name"] == "mp3"
-    assert info["sample_rate"] == "44100" and info["channels"] == 1
+    assert info["codec_name"] == "mp3"
+    assert info["format_name"] == "mp3"
+    assert info["sample_rate"] == "44100"
+    assert info["channels"] == 1
     assert abs(int(info["bit_rate"]) - 64000) <= 4000
     # Chime, three times the speech, two pauses: the duration says so.
     single = await audio_service.request_audio(spoken_text=text, cpm=200, repeats=1, chime=False)
@@ -135,7 +138,8 @@ async def test_two_workers_asked_for_one_text_make_one_file(tmp_path: Path) -> N
     row = await Audio.get(id=audio.id)
     assert row.state == AudioState.READY
     job = await Job.get(id=row.job_id)
-    assert job.state == JobState.SUCCEEDED and job.attempts == 1
+    assert job.state == JobState.SUCCEEDED
+    assert job.attempts == 1
     files = list(audio_service.audio_path(row).parent.glob(f"{row.key}*"))
     assert files == [audio_service.audio_path(row)]
 
@@ -157,7 +161,8 @@ async def test_a_pronunciation_change_makes_a_new_file(client) -> None:
     assert made.json()["pronunciation"]["reading"] == "meng2 cheng2"
     pronunciations._forget()  # this process's copy (the server's was dropped by the edit)
     after = await audio_service.spec_for(spoken_text=text, cpm=200, repeats=1, chime=False)
-    assert "meng2 cheng2" in after.text and term not in after.text
+    assert "meng2 cheng2" in after.text
+    assert term not in after.text
     settings = get_broadcast_settings()
     assert pipeline.content_key(after, settings) != pipeline.content_key(before, settings)
     entry = made.json()["pronunciation"]["id"]
@@ -181,12 +186,14 @@ async def test_a_hanging_speech_child_is_killed_at_its_timeout_and_the_job_retri
     job = await Job.get(id=row.job_id)
     assert row.state == AudioState.FAILED
     assert "超过 2 秒未完成，已终止合成进程" in row.error
-    assert job.state == JobState.FAILED and job.run_at > now_utc()  # a retry is scheduled
+    assert job.state == JobState.FAILED
+    assert job.run_at > now_utc()
     assert processes("tests.broadcast.fake_tts hang") == []
     settings_env(tts_command="", tts_timeout_base="20", tts_timeout_per_char="0.05")
     await run_due(kinds=KIND, now=job.run_at + timedelta(seconds=1))
     row = await Audio.get(id=audio.id)
-    assert row.state == AudioState.READY and row.error == ""
+    assert row.state == AudioState.READY
+    assert row.error == ""
     assert (await Job.get(id=row.job_id)).attempts == 2
 
 
@@ -241,11 +248,13 @@ async def test_a_file_damaged_on_disk_is_not_served_and_is_made_again() -> None:
     path.write_bytes(original[: len(original) // 2])
     assert audio_service.stored_file(row) is None
     again = await audio_service.request_audio(spoken_text=row.text, cpm=200, repeats=1, chime=False)
-    assert again.id == row.id and again.generation == row.generation + 1
+    assert again.id == row.id
+    assert again.generation == row.generation + 1
     assert again.state == AudioState.PENDING
     await run_due(kinds=KIND)
     remade = await Audio.get(id=row.id)
-    assert remade.state == AudioState.READY and remade.sha256 == row.sha256
+    assert remade.state == AudioState.READY
+    assert remade.sha256 == row.sha256
     assert audio_service.audio_path(remade).read_bytes() == original
 
 
@@ -265,7 +274,8 @@ async def test_a_worker_killed_mid_synthesis_loses_nothing(tmp_path: Path) -> No
             if job.state == JobState.RUNNING and children:
                 break
             await asyncio.sleep(0.05)
-        assert job.state == JobState.RUNNING and children, job.state
+        assert job.state == JobState.RUNNING, job.state
+        assert children
     finally:
         os.kill(worker.pid, signal.SIGKILL)
         await asyncio.to_thread(worker.wait, 10)

@@ -64,7 +64,8 @@ async def test_an_editor_writes_corrects_and_hears_a_script_then_reviewers_appro
     await page.locator("#audio-state", has_text="已生成").wait_for(timeout=20_000)
     lufs = float((await page.locator("#audio-lufs").inner_text()).split()[0])
     peak = float((await page.locator("#audio-peak").inner_text()).split()[0])
-    assert abs(lufs + 16) <= 1 and peak <= -1.5
+    assert abs(lufs + 16) <= 1
+    assert peak <= -1.5
     assert len(await page.locator("#audio-sha").inner_text()) == 64
     duration = await page.locator("#audio-player").evaluate(
         "a => new Promise(r => { a.onloadedmetadata = () => r(a.duration); a.load() })"

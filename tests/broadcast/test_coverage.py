@@ -55,20 +55,26 @@ async def test_villages_that_miss_a_due_slot_are_late_and_those_with_none_are_si
         played_at=slot_moment(yesterday, "07:00"),
     )
     view = await coverage.coverage(town_script, at=at)
-    assert view["total"] == 3 and view["downloaded"] == 1
-    assert view["late"] == 2 and view["silent"] == 1
+    assert view["total"] == 3
+    assert view["downloaded"] == 1
+    assert view["late"] == 2
+    assert view["silent"] == 1
     (town,) = view["towns"]
-    assert town["name"] == "板桥集镇" and town["played"] == 1 and town["total"] == 3
+    assert town["name"] == "板桥集镇"
+    assert town["played"] == 1
+    assert town["total"] == 3
     by_code = {v["code"]: v for v in town["villages"]}
     assert by_code["banqiaoji-01"]["late"] is False
-    assert by_code["banqiaoji-02"]["late"] is True and by_code["banqiaoji-02"]["silent"] is False
+    assert by_code["banqiaoji-02"]["late"] is True
+    assert by_code["banqiaoji-02"]["silent"] is False
     assert by_code["banqiaoji-03"]["silent"] is True
     due = [s for s in view["slots"] if s["due"]]
     assert [(s["slot"], s["played"]) for s in due] == [("07:00", 2), ("19:00", 1), ("07:00", 1)]
     assert next(s for s in view["slots"] if not s["due"])["slot"] == "19:00"
     # Before the first slot nobody is late yet.
     early = await coverage.coverage(town_script, at=slot_moment(yesterday, "06:00"))
-    assert early["late"] == 0 and early["silent"] == 0
+    assert early["late"] == 0
+    assert early["silent"] == 0
     silent = {script.id: count for script, count in await coverage.silent_scripts(at=at)}
     assert silent[town_script.id] == 1
 
@@ -87,7 +93,8 @@ async def test_the_county_view_is_exported_to_excel(
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0][0].startswith("广播稿：")
     header = rows[2]
-    assert header[:3] == ["乡镇", "村", "下载时间"] and header[-1] == "未按时播放"
+    assert header[:3] == ["乡镇", "村", "下载时间"]
+    assert header[-1] == "未按时播放"
     villages_rows = [r for r in rows[3:] if r[0] == "板桥集镇"]
     assert [r[1] for r in villages_rows] == ["板桥村", "胡寨村", "翟庄村"]
 
@@ -97,7 +104,8 @@ async def test_the_coverage_api_answers_the_same_view(
 ) -> None:
     editor = await sign_in(client, "editor")
     view = (await client.get(f"{ADMIN_API}/{town_script.id}/coverage", headers=editor)).json()
-    assert view["script_id"] == town_script.id and view["total"] == 3
+    assert view["script_id"] == town_script.id
+    assert view["total"] == 3
     assert {v["code"] for t in view["towns"] for v in t["villages"]} == {
         "banqiaoji-01",
         "banqiaoji-02",

@@ -30,10 +30,12 @@ async def test_an_editor_writes_a_script_and_sees_what_will_be_spoken(
     assert script["spoken_text"] == (
         "二零二六年三月六日起，低保标准提高到每人每月八百一十元，咨询电话零五五八，七六六幺二三四。"
     )
-    assert script["state"] == "draft" and script["review"]["status"] == "draft"
+    assert script["state"] == "draft"
+    assert script["review"]["status"] == "draft"
     assert [lv["name"] for lv in script["review"]["levels"]] == ["初审", "终审"]
     assert script["play_times"] == ["07:00", "18:00"]
-    assert script["village_count"] == 2 and script["target_summary"] == "板桥村、胡寨村"
+    assert script["village_count"] == 2
+    assert script["target_summary"] == "板桥村、胡寨村"
     assert (script["chime"], script["repeats"], script["rate"]) == (True, 2, 200)
     assert script["audio"] is None
     shown = (await client.get(f"{ADMIN_API}/{script['id']}", headers=editor)).json()["script"]
@@ -43,9 +45,11 @@ async def test_an_editor_writes_a_script_and_sees_what_will_be_spoken(
 async def test_targets_resolve_to_villages(client: httpx.AsyncClient) -> None:
     editor = await sign_in(client, "editor")
     county = await create_script(client, editor, targets={"all": True})
-    assert county["village_count"] == 51 and county["target_summary"] == "全县（51 个村）"
+    assert county["village_count"] == 51
+    assert county["target_summary"] == "全县（51 个村）"
     towns = await create_script(client, editor, targets={"towns": ["shuangjian", "yuefang"]})
-    assert towns["village_count"] == 6 and towns["target_summary"] == "双涧镇、岳坊镇（6 个村）"
+    assert towns["village_count"] == 6
+    assert towns["target_summary"] == "双涧镇、岳坊镇（6 个村）"
 
 
 async def test_bad_scripts_get_field_errors(client: httpx.AsyncClient) -> None:
@@ -91,11 +95,13 @@ async def test_a_script_from_a_document_reads_its_running_text(client: httpx.Asy
     doc = next(d for d in docs if d["doc_no"] == "蒙政办〔2026〕12号")
     editor = await sign_in(client, "editor")
     script = await create_script(client, editor, document_id=doc["id"], text=None)
-    assert script["source"] == "document" and script["source_id"] == str(doc["id"])
+    assert script["source"] == "document"
+    assert script["source_id"] == str(doc["id"])
     spoken = script["spoken_text"]
     assert spoken.startswith(doc["title"].replace("《", "").replace("》", ""))
     assert "蒙政办二零二六年第十二号" in spoken
-    assert "八百一十元" in spoken and "810" not in spoken
+    assert "八百一十元" in spoken
+    assert "810" not in spoken
     assert "申请书" not in spoken  # the attachment list is left out
 
 
@@ -110,7 +116,8 @@ async def test_the_editor_corrects_the_spoken_text_by_hand(client: httpx.AsyncCl
     assert corrected.status_code == 200, corrected.text
     shown = corrected.json()["script"]
     assert shown["spoken_text"] == "请到村委会领取两袋化肥，数量有限。"
-    assert shown["spoken_edited"] is True and shown["version"] == 2
+    assert shown["spoken_edited"] is True
+    assert shown["version"] == 2
     # Digits typed into the correction are read out too.
     again = await client.patch(url, json={"spoken_text": "领取3袋"}, headers=editor)
     assert again.json()["script"]["spoken_text"] == "领取三袋。"
@@ -146,13 +153,15 @@ async def test_review_two_levels_then_on_the_air_and_an_edit_takes_it_off(
         "review_already_signed",
     )
     mid = (await client.get(url, headers=editor)).json()["script"]
-    assert mid["state"] == "in_review" and mid["audio"] is None  # not synthesised before approval
+    assert mid["state"] == "in_review"
+    assert mid["audio"] is None
     admin = await sign_in(client, "admin")
     assert (
         await client.post(f"{url}/review", json={"decision": "approve"}, headers=admin)
     ).status_code == 200
     approved = (await client.get(url, headers=editor)).json()["script"]
-    assert approved["state"] == "approved" and approved["approved_at"]
+    assert approved["state"] == "approved"
+    assert approved["approved_at"]
     assert approved["audio"]["state"] in ("pending", "making", "ready")
     history = (await client.get(f"{url}/review", headers=editor)).json()["history"]
     assert [e["action"] for e in history] == ["submitted", "approved", "approved"]
@@ -178,7 +187,8 @@ async def test_a_rejected_script_goes_back_with_the_comment(client: httpx.AsyncC
     )
     assert rejected.status_code == 200
     shown = (await client.get(url, headers=editor)).json()["script"]
-    assert shown["state"] == "rejected" and shown["review"]["comment"] == "时间写错了"
+    assert shown["state"] == "rejected"
+    assert shown["review"]["comment"] == "时间写错了"
     listed = (await client.get(ADMIN_API, params={"state": "rejected"}, headers=editor)).json()
     assert script["id"] in {i["id"] for i in listed["items"]}
 
@@ -205,14 +215,17 @@ async def test_the_editor_listens_before_review_and_approval_reuses_the_file(
     script = await create_script(client, editor, text=f"试听{uuid.uuid4().hex[:4]}，请注意防火。")
     url = f"{ADMIN_API}/{script['id']}"
     preview = await client.post(f"{url}/preview", headers=editor)
-    assert preview.status_code == 202 and preview.json()["script"]["audio"]["state"] == "pending"
+    assert preview.status_code == 202
+    assert preview.json()["script"]["audio"]["state"] == "pending"
     await run_synthesis()
     heard = (await client.get(url, headers=editor)).json()["script"]["audio"]
     assert heard["state"] == "ready"
     listened = await client.get(heard["url"], headers=editor)
-    assert listened.status_code == 200 and listened.headers["content-type"] == "audio/mpeg"
+    assert listened.status_code == 200
+    assert listened.headers["content-type"] == "audio/mpeg"
     approved = await approve(client, script["id"])
-    assert approved["audio"]["state"] == "ready" and approved["audio"]["sha256"] == heard["sha256"]
+    assert approved["audio"]["state"] == "ready"
+    assert approved["audio"]["sha256"] == heard["sha256"]
     assert await run_synthesis() == 0  # nothing made twice
 
 
@@ -220,7 +233,9 @@ async def test_scripts_are_listed_newest_first_with_paging(client: httpx.AsyncCl
     editor = await sign_in(client, "editor")
     made = [await create_script(client, editor) for _ in range(3)]
     page = (await client.get(ADMIN_API, params={"per_page": 2}, headers=editor)).json()
-    assert page["page"] == 1 and page["per_page"] == 2 and page["total"] >= 3
+    assert page["page"] == 1
+    assert page["per_page"] == 2
+    assert page["total"] >= 3
     assert [i["id"] for i in page["items"]] == [made[2]["id"], made[1]["id"]]
     for bad in ({"per_page": 0}, {"page": 0}, {"per_page": 101}, {"state": "lost"}):
         assert_error(await client.get(ADMIN_API, params=bad, headers=editor), 422)
@@ -231,16 +246,25 @@ async def test_scripts_are_listed_newest_first_with_paging(client: httpx.AsyncCl
 async def test_admins_keep_the_pronunciation_list(client: httpx.AsyncClient) -> None:
     admin = await sign_in(client, "admin")
     editor = await sign_in(client, "editor")
-    listed = (await client.get(PRONOUNCE, headers=editor)).json()
+    listed = (await client.get(PRONOUNCE, params={"per_page": 100}, headers=editor)).json()
     terms = {e["term"]: e["reading"] for e in listed["items"]}
-    assert terms["蒙城"] == "meng2 cheng2" and terms["银行"] == "yin2 hang2"
+    assert listed["total"] == len(terms)
+    assert terms["蒙城"] == "meng2 cheng2"
+    assert terms["银行"] == "yin2 hang2"
     assert {"漆园", "岳坊", "双涧", "许疃", "涡河"} <= set(terms)
+    # One page at a time, by term, like every list.
+    second = (await client.get(PRONOUNCE, params={"per_page": 5, "page": 2}, headers=editor)).json()
+    assert [e["term"] for e in second["items"]] == sorted(terms)[5:10]
+    assert_error(await client.get(PRONOUNCE, params={"per_page": 101}, headers=editor), 422)
+    found = (await client.get(PRONOUNCE, params={"q": "蒙城"}, headers=editor)).json()
+    assert [e["term"] for e in found["items"]] == ["蒙城"]
     term = f"测{uuid.uuid4().hex[:4]}"
     assert_error(
         await client.post(PRONOUNCE, json={"term": term, "reading": "ce4"}, headers=editor), 403
     )
     made = await client.post(PRONOUNCE, json={"term": term, "reading": "CE4 shi4"}, headers=admin)
-    assert made.status_code == 201 and made.json()["pronunciation"]["reading"] == "ce4 shi4"
+    assert made.status_code == 201
+    assert made.json()["pronunciation"]["reading"] == "ce4 shi4"
     entry = made.json()["pronunciation"]["id"]
     assert_error(
         await client.post(PRONOUNCE, json={"term": term, "reading": "ce4"}, headers=admin), 409
@@ -255,6 +279,10 @@ async def test_admins_keep_the_pronunciation_list(client: httpx.AsyncClient) -> 
         assert_error(await client.post(PRONOUNCE, json=bad, headers=admin), 422)
     changed = await client.patch(f"{PRONOUNCE}/{entry}", json={"reading": "测试"}, headers=admin)
     assert changed.json()["pronunciation"]["reading"] == "测试"
+    # A patch changes only what it names: the note alone leaves the reading.
+    noted = await client.patch(f"{PRONOUNCE}/{entry}", json={"note": "测试用"}, headers=admin)
+    assert noted.json()["pronunciation"]["reading"] == "测试"
+    assert noted.json()["pronunciation"]["note"] == "测试用"
     assert (await client.delete(f"{PRONOUNCE}/{entry}", headers=admin)).status_code == 204
     assert_error(await client.delete(f"{PRONOUNCE}/{entry}", headers=admin), 404)
 
@@ -300,7 +328,8 @@ async def test_an_approval_whose_reaction_was_lost_is_put_on_the_air_by_the_sync
     assert (await get_script(script_id=script.id)).state == "draft"
     assert (await jobs.sync_reviews({}))["put_on_air"] >= 1
     shown = (await client.get(f"{ADMIN_API}/{script.id}", headers=editor)).json()["script"]
-    assert shown["state"] == "approved" and shown["audio"]["state"] in (
+    assert shown["state"] == "approved"
+    assert shown["audio"]["state"] in (
         "pending",
         "making",
         "ready",

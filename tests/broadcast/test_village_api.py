@@ -34,7 +34,8 @@ async def test_village_staff_see_their_valid_scripts_with_play_times(
     listed = await client.get(VILLAGE_API, headers=village)
     assert listed.status_code == 200, listed.text
     body = listed.json()
-    assert body["village"]["code"] == DEMO_VILLAGE and body["village"]["name"] == "板桥村"
+    assert body["village"]["code"] == DEMO_VILLAGE
+    assert body["village"]["name"] == "板桥村"
     assert body["today"] == today().isoformat()
     mine = next(i for i in body["items"] if i["id"] == on_air["id"])
     assert mine["play_times"] == ["06:00", "12:00", "18:00"]
@@ -46,7 +47,8 @@ async def test_village_staff_see_their_valid_scripts_with_play_times(
     draft = await create_script(client, editor)
     elsewhere = await create_script(client, editor, targets={"towns": ["xutuan"]})
     ids = {i["id"] for i in (await client.get(VILLAGE_API, headers=village)).json()["items"]}
-    assert draft["id"] not in ids and elsewhere["id"] not in ids
+    assert draft["id"] not in ids
+    assert elsewhere["id"] not in ids
 
 
 async def test_another_villages_script_is_not_found(
@@ -103,13 +105,17 @@ async def test_audio_downloads_whole_or_resumed_in_ranges(
     assert rest.headers["content-range"] == f"bytes 10000-{size - 1}/{size}"
     assert first.content + rest.content == whole.content
     tail = await client.get(url, headers={**village, "Range": "bytes=-100"})
-    assert tail.status_code == 206 and tail.content == whole.content[-100:]
+    assert tail.status_code == 206
+    assert tail.content == whole.content[-100:]
     clamped = await client.get(url, headers={**village, "Range": f"bytes={size - 5}-{size + 500}"})
-    assert clamped.status_code == 206 and clamped.content == whole.content[-5:]
+    assert clamped.status_code == 206
+    assert clamped.content == whole.content[-5:]
     cached = await client.get(url, headers={**village, "If-None-Match": whole.headers["etag"]})
-    assert cached.status_code == 304 and cached.content == b""
+    assert cached.status_code == 304
+    assert cached.content == b""
     head = await client.head(url, headers={**village, "Range": "bytes=0-99"})
-    assert head.status_code == 206 and head.headers["content-length"] == "100"
+    assert head.status_code == 206
+    assert head.headers["content-length"] == "100"
 
 
 async def test_bad_ranges_get_the_right_answer_never_a_500(
@@ -141,7 +147,8 @@ async def test_bad_ranges_get_the_right_answer_never_a_500(
         assert len(answer.content) == size
     # The file changed since the first part (another ETag): the whole new file.
     stale = await client.get(url, headers={**village, "Range": "bytes=10-", "If-Range": '"old"'})
-    assert stale.status_code == 200 and len(stale.content) == size
+    assert stale.status_code == 200
+    assert len(stale.content) == size
 
 
 async def test_a_download_counts_once_the_last_byte_has_been_fetched(
@@ -194,7 +201,8 @@ async def test_each_slot_is_confirmed_once_even_when_sent_at_once(
     first = await client.post(
         url, json={"slot": "6:00", "played_at": moment.isoformat()}, headers=staff
     )
-    assert first.status_code == 201 and first.json()["play"]["slot"] == "06:00"
+    assert first.status_code == 201
+    assert first.json()["play"]["slot"] == "06:00"
 
 
 async def test_bad_play_confirmations_get_field_errors(

@@ -46,10 +46,8 @@ async def console_sign_in(client: httpx.AsyncClient, username: str = "admin") ->
 async def create_staff(
     api: httpx.AsyncClient, admin: dict, *, role: str, prefix: str = "staff", **fields: str
 ) -> tuple[int, str]:
-    """Create a staff user through the admin API (password STRONG_PASSWORD); (id, username).
-
-    `fields` are further user fields, e.g. village_code for a village staff member.
-    """
+    """Create a staff user through the admin API (password STRONG_PASSWORD, plus `fields` such
+    as department_code, or village_code for a village staff member); (id, username)."""
     username = unique_username(prefix)
     created = await api.post(
         "/api/v1/admin/users",
