@@ -60,7 +60,6 @@ REFERENCE_SLACK = 0.2
 REFERENCE_PARALLEL = 2
 CHILD_RUNS = 2
 WAV_HEADER = 44
-REFERENCE_RATE = 22050  # espeak-ng's sample rate
 
 
 class SpeechError(Exception):
@@ -190,11 +189,27 @@ async def reference_seconds(
             except OSError:
                 return None
             out, _ = await proc.communicate(text.encode())
-            if proc.returncode != 0 or len(out) <= WAV_HEADER:
+            if proc.returncode != 0:
                 return None
-            return (len(out) - WAV_HEADER) / 2 / REFERENCE_RATE
+            return stdout_wav_seconds(out)
 
     return list(await asyncio.gather(*(one(t) for t in texts)))
+
+
+def stdout_wav_seconds(data: bytes) -> float | None:
+    """How long the 16-bit mono WAV that `espeak-ng --stdout` wrote lasts (None if it is not one).
+
+    Written to a pipe, its header cannot give the data's size (espeak-ng leaves a placeholder),
+    so the length is what follows the 44-byte header, at the rate the header states.
+    """
+    if len(data) <= WAV_HEADER or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    channels = int.from_bytes(data[22:24], "little")
+    rate = int.from_bytes(data[24:28], "little")
+    width = int.from_bytes(data[34:36], "little") // 8
+    if not rate or not channels or not width:
+        return None
+    return (len(data) - WAV_HEADER) / (rate * channels * width)
 
 
 def timeout_for(text_chars: int, settings: BroadcastSettings) -> float:

@@ -4,7 +4,9 @@ MODE"). It speaks the same protocol: one JSON request on stdin, one line per pie
 
 Modes: hang (never answers), silent (writes silence of the right length), truncated (writes
 a tenth of the speech), clipped (real speech missing its last 0.8 s, as a lost final buffer
-would leave it: plausible for its length, shorter than espeak-ng says), crash (exits).
+would leave it: plausible for its length, shorter than espeak-ng says), crash (exits),
+clipped-once MARKER (clipped the first time, when MARKER does not exist yet; afterwards the
+real child, as when one run of pyttsx3 loses a buffer and the next does not).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import time
 import wave
+from pathlib import Path
 
 RATE = 22050
 
@@ -46,7 +49,15 @@ def clipped(text: str, path: str, request: dict) -> float:
 
 def main() -> int:
     mode = sys.argv[1]
-    request = json.loads(sys.stdin.read())
+    raw = sys.stdin.read()
+    request = json.loads(raw)
+    if mode == "clipped-once":
+        marker = Path(sys.argv[2])
+        if marker.exists():
+            real = [sys.executable, "-m", "broadcast.audio.tts_child"]
+            return subprocess.run(real, input=raw.encode(), check=False).returncode
+        marker.touch()
+        mode = "clipped"
     if mode == "hang":
         time.sleep(3600)
     if mode == "crash":

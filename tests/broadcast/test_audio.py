@@ -219,6 +219,31 @@ async def test_bad_speech_is_caught_by_verification_and_never_served(
     assert not audio_service.audio_path(row).exists() or not row.path
 
 
+async def test_a_run_with_a_piece_cut_short_is_done_again_by_a_fresh_child_to_the_same_bytes(
+    settings_env, tmp_path: Path
+) -> None:
+    marker = tmp_path / "clipped"
+    settings_env(tts_command=f"{sys.executable} -m tests.broadcast.fake_tts clipped-once {marker}")
+    text = _text("请带好身份证和户口簿。")
+    audio = await audio_service.request_audio(spoken_text=text, cpm=200, repeats=1, chime=False)
+    await run_due(kinds=KIND)
+    row = await Audio.get(id=audio.id)
+    assert marker.exists()  # the first child's pieces were cut short...
+    assert row.state == AudioState.READY, row.error  # ...and caught, and a fresh child spoke
+    assert (await Job.get(id=row.job_id)).attempts == 1  # within the one attempt
+    made = audio_service.audio_path(row).read_bytes()
+    # A clean run of the same text from the start makes the very same file.
+    settings_env(tts_command="")
+    audio_service.audio_path(row).unlink()
+    again = await audio_service.request_audio(spoken_text=text, cpm=200, repeats=1, chime=False)
+    assert again.id == row.id
+    await run_due(kinds=KIND)
+    remade = await Audio.get(id=row.id)
+    assert remade.state == AudioState.READY
+    assert remade.sha256 == row.sha256
+    assert audio_service.audio_path(remade).read_bytes() == made
+
+
 async def test_a_corrupt_or_silent_file_fails_verification(tmp_path: Path) -> None:
     settings = get_broadcast_settings()
     good = tone(tmp_path / "good.mp3", source="sine=frequency=440:sample_rate=44100")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import subprocess
+import wave
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,44 @@ async def test_the_child_says_every_piece_of_a_long_text(tmp_path: Path) -> None
 
 def _files(directory: Path) -> list[Path]:
     return list(directory.iterdir())
+
+
+async def test_every_real_piece_lasts_what_espeak_ngs_command_line_says(tmp_path: Path) -> None:
+    # Short pieces, so the text is several of them.
+    settings = get_broadcast_settings().model_copy(update={"max_piece_chars": 20})
+    text = speakable("根据蒙政办〔2026〕12号文件，自2026年3月1日起，低保标准提高到每人每月810元。")
+    texts = speech.split_pieces(text, settings.max_piece_chars)
+    assert len(texts) > 1
+    references = await speech.reference_seconds(texts, 200, settings)
+    assert all(r is not None and r > 0.5 for r in references), references
+    _, seconds = await speech.synthesise(text, cpm=200, workdir=tmp_path, settings=settings)
+    # The joined speech is the pieces espeak-ng says, give or take the checks' tolerance.
+    total = sum(r for r in references if r is not None)
+    assert abs(seconds - total) <= total * speech.REFERENCE_TOLERANCE + len(texts) * 0.2
+
+
+def test_a_piece_shorter_than_espeak_ng_says_is_refused(tmp_path: Path) -> None:
+    piece = speech.Piece("请各户注意通风，发现中毒立即拨打幺二零。", tmp_path / "piece.wav")
+    said = subprocess.run(
+        ["espeak-ng", "-v", "cmn-latn-pinyin", "-s", str(speech.espeak_rate(200)), "--stdout"],
+        input=piece.text.encode(), capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    full = speech.stdout_wav_seconds(said)
+    assert full is not None
+    piece.path.write_bytes(said)  # as written to a pipe: a placeholder size in the header
+    with wave.open(str(piece.path), "rb") as wav:
+        rate = wav.getframerate()
+    _rewrite(piece.path, said[44:], rate)
+    assert abs(speech.check_piece(piece, 0, 200, full) - full) < 0.01
+    _rewrite(piece.path, said[44 : len(said) - int(0.8 * rate) * 2], rate)
+    with pytest.raises(speech.PieceError, match="被截断"):
+        speech.check_piece(piece, 0, 200, full)
+    assert speech.stdout_wav_seconds(b"not a wav file at all, just some bytes....") is None
+
+
+def _rewrite(path: Path, frames: bytes, rate: int) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
