@@ -407,8 +407,9 @@ async def _pronunciations_page(
     status: int = 200,
 ) -> HTTPResponse:
     paging = console_paging(request)
+    q = (request.args.get("q") or "").strip()[:20]
     rows, total = await pronunciations.list_pronunciations(
-        page=paging.page, per_page=paging.per_page
+        q=q or None, page=paging.page, per_page=paging.per_page
     )
     return render(
         request,
@@ -418,7 +419,7 @@ async def _pronunciations_page(
         total=total,
         page=paging.page,
         pages=page_count(total, paging.per_page),
-        action=None,
+        q=q,
         form=form or {},
         errors=errors or {},
         message=message or request.args.get("message"),
@@ -448,7 +449,10 @@ async def pronunciation_add(request: Request) -> HTTPResponse:
         )
     except (ApiError, ValidationError) as exc:
         return await _pronunciations_page(request, form=form, errors=_field_errors(exc), status=422)
-    return _see_other(f"/console/broadcasts/pronunciations?message={quote('已添加')}")
+    # The new term is shown on its own, wherever it falls in the list.
+    return _see_other(
+        f"/console/broadcasts/pronunciations?q={quote(data.term)}&message={quote('已添加')}"
+    )
 
 
 @bp.post("/broadcasts/pronunciations/<entry_id:int>")
