@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -14,6 +14,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from broadcast.audio.speech import MAX_RATE_CPM, MIN_RATE_CPM
 from broadcast.speakable.pronounce import (
@@ -25,7 +26,7 @@ from gateway.clock import local_date, now
 from gateway.openapi import ResponseModel
 from gateway.paging import PageQuery
 from gateway.review import ReviewState
-from gateway.schemas import PatchModel
+from gateway.schemas import PatchModel, documented, stripped
 
 MAX_TEXT = 5000
 MAX_SPOKEN = 12000
@@ -37,6 +38,12 @@ DEFAULT_PLAY_TIMES = ("07:00", "12:00", "18:00")
 DEFAULT_VALID_DAYS = 7
 CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 CLOCK = re.compile(r"^([01]?[0-9]|2[0-3])[:：]([0-5][0-9])$")
+# What the document states of these fields (the validators strip blanks around them first).
+CODE_DOC = stripped(CODE.pattern)
+CLOCK_DOC = stripped(CLOCK.pattern)
+NOT_BLANK: JsonDict = {"pattern": r"\S"}
+Code = Annotated[str, Field(json_schema_extra=documented(CODE_DOC))]
+Clock = Annotated[str, Field(json_schema_extra=documented(CLOCK_DOC))]
 
 
 def play_time(value: str) -> str:
@@ -52,8 +59,8 @@ class Targets(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     all: bool | None = None
-    towns: list[str] | None = Field(None, max_length=MAX_TARGETS)
-    villages: list[str] | None = Field(None, max_length=MAX_TARGETS)
+    towns: list[Code] | None = Field(None, max_length=MAX_TARGETS)
+    villages: list[Code] | None = Field(None, max_length=MAX_TARGETS)
 
     @field_validator("towns")
     @classmethod
@@ -131,7 +138,7 @@ class _ScriptFields(BaseModel):
 
 
 class ScriptCreate(_ScriptFields):
-    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    title: str = Field(min_length=1, max_length=MAX_TITLE, json_schema_extra=NOT_BLANK)
     document_id: int | None = Field(None, ge=1, le=2**31 - 1)
     # Articles of push/: answered with "not available" until that domain offers them.
     article_id: int | None = Field(None, ge=1, le=2**31 - 1)
@@ -141,8 +148,11 @@ class ScriptCreate(_ScriptFields):
     chime: bool = True
     repeats: int = Field(2, ge=1, le=5)
     rate: int = Field(200, ge=MIN_RATE_CPM, le=MAX_RATE_CPM)
-    play_times: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_PLAY_TIMES), max_length=MAX_PLAY_TIMES
+    play_times: list[Clock] = Field(
+        default_factory=lambda: list(DEFAULT_PLAY_TIMES),
+        max_length=MAX_PLAY_TIMES,
+        # The validator says "至少需要一个播放时间"; the document states the same rule.
+        json_schema_extra={"minItems": 1},
     )
     valid_from: date = Field(default_factory=lambda: local_date(now()))
     valid_until: date | None = Field(None, validate_default=True)
@@ -187,14 +197,16 @@ class ScriptCreate(_ScriptFields):
 class ScriptUpdate(_ScriptFields, PatchModel):
     """An edit; only the fields given change. spoken_text is the editor's correction."""
 
-    title: str | None = Field(None, min_length=1, max_length=MAX_TITLE)
+    title: str | None = Field(None, min_length=1, max_length=MAX_TITLE, json_schema_extra=NOT_BLANK)
     text: str | None = Field(None, min_length=1, max_length=MAX_TEXT)
     spoken_text: str | None = Field(None, min_length=1, max_length=MAX_SPOKEN)
     targets: Targets | None = None
     chime: bool | None = None
     repeats: int | None = Field(None, ge=1, le=5)
     rate: int | None = Field(None, ge=MIN_RATE_CPM, le=MAX_RATE_CPM)
-    play_times: list[str] | None = Field(None, max_length=MAX_PLAY_TIMES)
+    play_times: list[Clock] | None = Field(
+        None, max_length=MAX_PLAY_TIMES, json_schema_extra={"minItems": 1}
+    )
     valid_from: date | None = None
     valid_until: date | None = None
 
@@ -221,7 +233,7 @@ class PlayConfirm(BaseModel):
     """A play: which slot ("07:00") and when it was played (any time zone, default now)."""
 
     model_config = ConfigDict(extra="forbid")
-    slot: str = Field(min_length=1, max_length=8)
+    slot: str = Field(min_length=1, max_length=8, json_schema_extra=documented(CLOCK_DOC))
     played_at: datetime = Field(default_factory=now)
 
     @field_validator("slot")
