@@ -30,6 +30,7 @@ DOMAINS: tuple[str, ...] = (
     "matrix",
     "mini_program.notify",
     "mini_program.applications",
+    "broadcast",
 )
 
 

@@ -33,6 +33,7 @@ PART_MODULES = (
     "ops.bench_tokens",
     "ops.bench_notify",
     "ops.bench_applications",
+    "ops.bench_broadcast",
 )
 
 # BENCH_DIR lets two benches run side by side (each wipes its directory at the start).

@@ -111,6 +111,7 @@ def run_wrk(
     threads: int = 2,
     once: bool = False,
     timeout_s: int = 5,
+    headers: dict[str, str] | None = None,
 ) -> WrkResult:
     threads = max(1, min(threads, connections))
     cmd = [
@@ -119,6 +120,7 @@ def run_wrk(
         f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         f"--timeout={timeout_s}s",
+        *[arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")],
         "-s",
         str(script),
         base_url,

@@ -160,7 +160,9 @@ def running_app(
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_http(url + "/healthz", proc=proc)
+            # Starting takes ~5 s on an idle machine; the shared 2-core machine under other
+            # suites' load (load average ~20) has taken over 30 s.
+            wait_http(url + "/healthz", timeout=120, proc=proc)
             yield url
         finally:
             proc.terminate()

@@ -240,7 +240,8 @@ class ReviewRoutes:
             (fragment, "panel", f"控制台：{label}的审核面板（htmx 片段）"),
         ):
             _name(handler, f"{name}_{suffix}", doc)
-            openapi.tag("console")(handler)
+            # Console forms and fragments are HTML for people: not part of the API document.
+            openapi.exclude()(handler)
         bp.add_route(submit, self.path + "/submit", methods=["POST"], name=f"{name}_submit")
         bp.add_route(review, self.path + "/review", methods=["POST"], name=f"{name}_sign")
         bp.add_route(fragment, self.path + "/review", methods=["GET"], name=f"{name}_panel")

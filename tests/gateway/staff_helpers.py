@@ -47,7 +47,7 @@ async def create_staff(
     api: httpx.AsyncClient, admin: dict, *, role: str, prefix: str = "staff", **fields: str
 ) -> tuple[int, str]:
     """Create a staff user through the admin API (password STRONG_PASSWORD, plus `fields` such
-    as department_code); (id, username)."""
+    as department_code, or village_code for a village staff member); (id, username)."""
     username = unique_username(prefix)
     created = await api.post(
         "/api/v1/admin/users",

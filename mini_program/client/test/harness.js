@@ -51,6 +51,7 @@ const state = {
   stack: [],
   downloads: [],
   openedDocuments: [],
+  backgroundAudio: backgroundAudioManager(),
   // wx.requestSubscribeMessage: what the resident taps in WeChat's sheet, per template id
   // ('accept' when unset), and every sheet WeChat showed.
   subscribeChoice: {},
@@ -69,6 +70,7 @@ function reset() {
   state.stack.length = 0
   state.downloads.length = 0
   state.openedDocuments.length = 0
+  state.backgroundAudio = backgroundAudioManager()
   state.subscribeChoice = {}
   state.subscribeRequests.length = 0
   state.gesture = false
@@ -195,6 +197,84 @@ function previewImage(options) {
   callback(options, {errMsg: 'previewImage:ok'})
 }
 
+// wx.getBackgroundAudioManager: WeChat's one player for audio that goes on with the screen
+// locked. As on the phone, setting `src` starts playback: the player fetches the start of
+// the file (real HTTP) and plays only audio it can read; otherwise onError. Tests move time
+// on with `advance(seconds)` (the player then knows the duration) and end it with `finish()`.
+function backgroundAudioManager() {
+  const handlers = {}
+  const emit = (name, arg) => handlers[name] && handlers[name](arg)
+  let src = ''
+  const player = {
+    title: '', epname: '', singer: '', coverImgUrl: '', webUrl: '', protocol: 'http',
+    startTime: 0, currentTime: 0, duration: 0, paused: true, buffered: 0, fetched: [],
+    get src() {
+      return src
+    },
+    set src(url) {
+      src = url
+      player.paused = true
+      player.currentTime = 0
+      if (!url) return
+      if (!player.title) throw new Error('WeChat requires the title before src')
+      state.inflight += 1
+      fetch(url, {headers: {Range: 'bytes=0-1023'}})
+        .then(async res => {
+          const bytes = Buffer.from(await res.arrayBuffer())
+          player.fetched.push({url, status: res.status, type: res.headers.get('content-type'), size: bytes.length})
+          state.inflight -= 1
+          if (url !== src) return
+          const audio = (res.status === 200 || res.status === 206) && /^audio\//.test(res.headers.get('content-type') || '')
+          if (!audio) return emit('error', {errCode: 10004, errMsg: 'format not supported'})
+          player.currentTime = Number(player.startTime) || 0
+          player.paused = false
+          emit('canplay')
+          emit('play')
+        })
+        .catch(err => {
+          state.inflight -= 1
+          emit('error', {errCode: 10002, errMsg: String(err && err.message)})
+        })
+    },
+    play() {
+      if (!src || !player.paused) return
+      player.paused = false
+      emit('play')
+    },
+    pause() {
+      if (player.paused) return
+      player.paused = true
+      emit('pause')
+    },
+    stop() {
+      player.paused = true
+      emit('stop')
+      src = ''
+    },
+    seek(seconds) {
+      player.currentTime = seconds
+      emit('timeUpdate')
+    },
+    advance(seconds, duration) {
+      if (duration) player.duration = duration
+      player.currentTime += seconds
+      emit('timeUpdate')
+    },
+    finish() {
+      player.currentTime = player.duration
+      player.paused = true
+      emit('ended')
+    },
+  }
+  // One callback per event: a later on…() replaces the earlier one, as in WeChat.
+  for (const name of ['Canplay', 'Waiting', 'Error', 'Play', 'Pause', 'Seeking', 'Seeked', 'Ended', 'Stop', 'TimeUpdate', 'Prev', 'Next']) {
+    player['on' + name] = fn => {
+      handlers[name.charAt(0).toLowerCase() + name.slice(1)] = fn
+    }
+  }
+  return player
+}
+
 // wx.login: WeChat gives the app a fresh one-time code for the signed-in WeChat user. Codes a
 // test queued (real codes, e.g. one already spent) are handed out first.
 function login(options = {}) {
@@ -280,6 +360,7 @@ function callback(options, res) {
 }
 
 Object.assign(global.wx, {
+  getBackgroundAudioManager: () => state.backgroundAudio,
   request,
   login,
   requestSubscribeMessage,
