@@ -27,6 +27,8 @@ DOMAINS: tuple[str, ...] = (
     "mini_program.catalogue",
     "mini_program.account",
     "matrix",
+    "mini_program.hall",
+    "mini_program.open_days",
 )
 
 

@@ -1,0 +1,5 @@
+"""Console pages."""
+
+from sanic import Blueprint
+
+bp = Blueprint("hall_console", url_prefix="/console")

@@ -1,0 +1,198 @@
+"""Request and response shapes of open days, with Chinese field messages."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from gateway.clock import SHANGHAI
+
+MAX_PAGE = 10000
+MAX_CAPACITY = 5000
+MAX_COMPANIONS = 4
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def _aware(value: datetime) -> datetime:
+    # A time typed without an offset is county time (what the console's form sends).
+    return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class OpenDayFields(BaseModel):
+    """The fields an event has; creation needs all of them, an update any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("title", "place", check_fields=False)
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            raise ValueError("不能为空")
+        return value
+
+    @field_validator("department", check_fields=False)
+    @classmethod
+    def _department(cls, value: str | None) -> str | None:
+        return None if value is None else value.strip()
+
+    @field_validator(
+        "starts_at", "registration_opens", "registration_closes", check_fields=False
+    )
+    @classmethod
+    def _tz(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _aware(value)
+
+    @field_validator("registration_closes", check_fields=False)
+    @classmethod
+    def _window(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        opens, starts = info.data.get("registration_opens"), info.data.get("starts_at")
+        if value is None:
+            return None
+        if opens is not None and value <= opens:
+            raise ValueError("报名截止时间应晚于报名开始时间")
+        if starts is not None and value > starts:
+            raise ValueError("报名截止时间不能晚于活动开始时间")
+        return value
+
+
+class OpenDayCreate(OpenDayFields):
+    title: str = Field(..., max_length=100, description="活动名称")
+    department: str = Field(..., max_length=32, description="主办部门代码，如 jyj")
+    starts_at: datetime = Field(..., description="开始时间，如 2026-05-20T09:00:00+08:00")
+    place: str = Field(..., max_length=128, description="地点")
+    capacity: int = Field(..., ge=1, le=MAX_CAPACITY, description="名额（人数，含随行人员）")
+    registration_opens: datetime = Field(..., description="报名开始时间")
+    registration_closes: datetime = Field(..., description="报名截止时间（不晚于活动开始）")
+    description: str = Field("", max_length=5000, description="活动介绍")
+
+
+class OpenDayUpdate(OpenDayFields):
+    title: str | None = Field(None, max_length=100)
+    department: str | None = Field(None, max_length=32)
+    starts_at: datetime | None = None
+    place: str | None = Field(None, max_length=128)
+    capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY)
+    registration_opens: datetime | None = None
+    registration_closes: datetime | None = None
+    description: str | None = Field(None, max_length=5000)
+
+
+class OpenDayOut(BaseModel):
+    id: int
+    title: str
+    department: str
+    department_name: str
+    starts_at: str
+    place: str
+    capacity: int
+    registration_opens: str
+    registration_closes: str
+    description: str
+    status: str
+    taken: int
+    remaining: int
+    waitlisted: int
+    registration_state: str = Field(..., description="not_open / open / waitlist / closed / cancelled")
+
+
+class OpenDayAnswer(BaseModel):
+    open_day: OpenDayOut
+
+
+class OpenDayList(BaseModel):
+    items: list[OpenDayOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ListQuery(PageQuery):
+    year: int | None = Field(None, ge=2000, le=2100)
+
+
+class RegistrationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., max_length=32, description="姓名")
+    phone: str = Field(..., max_length=20, description="手机号（加密保存）")
+    companions: int = Field(0, ge=0, le=MAX_COMPANIONS, description="随行人数 0–4")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("请填写姓名")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        value = re.sub(r"[\s-]", "", value)
+        if not PHONE.match(value):
+            raise ValueError("请填写 11 位手机号")
+        return value
+
+
+class RegistrationOut(BaseModel):
+    id: int
+    open_day_id: int
+    status: str = Field(..., description="confirmed / waitlisted / cancelled")
+    status_label: str
+    name: str
+    phone: str = Field(..., description="脱敏手机号")
+    companions: int
+    waitlist_no: int | None
+    ticket: str | None = Field(None, description="签名入场券（仅已报名时）")
+    ticket_qr: str | None = Field(None, description="入场券二维码（PNG data URI）")
+    checked_in_at: str | None
+    created_at: str | None
+    open_day: dict[str, Any] | None = None
+
+
+class RegistrationAnswer(BaseModel):
+    registration: RegistrationOut
+
+
+class MyRegistrations(BaseModel):
+    items: list[RegistrationOut]
+
+
+class CheckInBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ticket: str = Field(..., max_length=200, description="扫描或输入的入场券")
+
+    @field_validator("ticket")
+    @classmethod
+    def _ticket(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("请扫描或输入入场券")
+        return value
+
+
+class CheckInAnswer(BaseModel):
+    result: str = Field(..., description="checked_in")
+    message: str
+    name: str
+    companions: int
+    checked_in_at: str
+
+
+class AttendanceQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    year: int = Field(..., ge=2000, le=2100, description="年份")
