@@ -67,6 +67,10 @@ if [ ! -f "$vendor/.installed" ] || [ package.json -nt "$vendor/.installed" ]; t
     mkdir -p "$vendor/swagger-ui"
     cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"
     cp node_modules/chart.js/dist/chart.umd.js "$vendor/chart.umd.js"
+    # The door check-in page decodes tickets with ZXing (WebAssembly), served from here too.
+    mkdir -p "$vendor/zxing-wasm"
+    cp node_modules/zxing-wasm/dist/iife/reader/index.js "$vendor/zxing-wasm/reader.js"
+    cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm "$vendor/zxing-wasm/"
     # /docs serves Swagger UI from here: county networks are often closed to CDNs.
     for f in swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js; do
       cp "node_modules/swagger-ui-dist/$f" "$vendor/swagger-ui/${f%.*}.min.${f##*.}"

@@ -190,3 +190,17 @@ def to_xlsx(rows: list[dict[str, Any]], *, title: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+async def hour_profile(*, spot: QrSpot, start: date, end: date) -> list[int]:
+    """A spot's scans by people per hour of the day, summed over a range."""
+    rows = await (
+        QrScan.filter(spot_id=spot.id, day__gte=start, day__lte=end, is_bot=False)
+        .group_by("hour")
+        .annotate(n=Count("id"))
+        .values("hour", "n")
+    )
+    counts = dict.fromkeys(HOURS, 0)
+    for row in rows:
+        counts[row["hour"]] = row["n"]
+    return [counts[h] for h in HOURS]
