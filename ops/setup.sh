@@ -3,7 +3,8 @@
 # sudo; otherwise prints the exact command and stops), the .venv, and the console's front-end
 # files from npm. Safe to run again: it only installs what is missing.
 #   ops/setup.sh            what `make dev` needs
-#   ops/setup.sh test       plus Chromium for the console tests and wrk for benchmarks
+#   ops/setup.sh test       plus Chromium for the console tests, wrk for benchmarks and
+#                           poppler-utils (pdftoppm) to look at generated posters
 #   ops/setup.sh pg         plus PostgreSQL for `make test-pg`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ fi
 command -v npm >/dev/null || want+=(nodejs npm)
 for extra in "$@"; do
   case "$extra" in
-    test) want+=(chromium wrk) ;;
+    test) want+=(chromium wrk poppler-utils) ;;
     pg) want+=(postgresql) ;;
   esac
 done
