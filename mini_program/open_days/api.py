@@ -45,7 +45,7 @@ def _scope(request: Request) -> str | None:
     return department_scope(request.ctx.staff)
 
 
-@admin.get("/")
+@admin.get("")
 @openapi.tag("open-days")
 @openapi.parameter("year", int, "query", description="只看某一年的活动")
 @openapi.parameter("page", int, "query", description="页码，1–10000")
@@ -62,7 +62,7 @@ async def list_events(request: Request) -> HTTPResponse:
     return json({"items": items, "total": total, "page": query.page, "per_page": query.per_page})
 
 
-@admin.post("/")
+@admin.post("")
 @openapi.tag("open-days")
 @json_body(OpenDayCreate)
 @returns(OpenDayAnswer, status=201, description="新建的开放日活动")
@@ -256,7 +256,7 @@ async def check_in(request: Request, event_id: int) -> HTTPResponse:
 # --- the mini-program -------------------------------------------------------------------------
 
 
-@mp.get("/")
+@mp.get("")
 @openapi.tag("mini-program")
 @openapi.parameter("page", int, "query", description="页码，1–10000")
 @openapi.parameter("per_page", int, "query", description="每页条数，1–100")
