@@ -313,3 +313,12 @@ async def report_scan(request: Request) -> HTTPResponse:
             "url": targets.mp_url(found.target),
         }
     )
+
+
+@mp.get("/hall")
+@openapi.tag("mini-program")
+async def hall_info(request: Request) -> HTTPResponse:
+    """The service hall's help desk: phone, opening hours, how to ask (咨询留言 page)."""
+    info = posters.hall_info()
+    keys = ("hall_name", "help_desk_phone", "hours", "ask_hotline", "ask_text")
+    return json({key: info[key] for key in keys})

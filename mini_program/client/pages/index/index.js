@@ -50,6 +50,9 @@ Component({
     onNormativeTap() {
       wx.navigateTo({url: '/pages/normative/index'})
     },
+    onOpenDaysTap() {
+      wx.navigateTo({url: '/pages/open-days/index'})
+    },
     onLargeTextChange(e) {
       const large = Boolean(e.detail.value)
       display.setLargeText(large)
