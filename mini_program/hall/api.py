@@ -42,7 +42,9 @@ IMAGE_CACHE = "private, no-cache"
 
 
 def image_response(body: bytes, etag: str, content_type: str) -> HTTPResponse:
-    return raw(body, content_type=content_type, headers={"ETag": etag, "Cache-Control": IMAGE_CACHE})
+    return raw(
+        body, content_type=content_type, headers={"ETag": etag, "Cache-Control": IMAGE_CACHE}
+    )
 
 
 def not_modified(request: Request, etag: str) -> HTTPResponse | None:

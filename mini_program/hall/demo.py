@@ -70,7 +70,11 @@ async def seed(*, progress: Any = None) -> str:
         spot = await QrSpot.get_or_none(created_by=marker)
         if spot is None:
             data = SpotCreate.model_validate(
-                {"name": spec["name"], "place": spec["place"], "target": await _target(spec["target"])}
+                {
+                    "name": spec["name"],
+                    "place": spec["place"],
+                    "target": await _target(spec["target"]),
+                }
             )
             spot = await service.create_spot(data=data, actor=marker)
             created += 1

@@ -8,6 +8,7 @@ DOMAIN = Domain(
     migrations="mini_program.hall.migrations",
     blueprints=("mini_program.hall.api", "mini_program.hall.web", "mini_program.hall.pages"),
     demo=("mini_program.hall.demo:seed",),
+    jobs=("mini_program.hall.jobs",),
     templates=("mini_program.hall",),
     permissions={
         "editor": frozenset({"qr.*"}),

@@ -48,8 +48,10 @@ class QrSpot(Model):
 # so that both databases group by them the same way.
 class QrScan(Model):
     id = fields.BigIntField(primary_key=True)
-    spot_id = fields.IntField(db_index=True)
-    at = fields.DatetimeField(db_index=True)
+    # Indexes: (spot_id, day) for a spot's figures, day for the hall's; each index is one
+    # more B-tree every scan updates, so there are no others.
+    spot_id = fields.IntField()
+    at = fields.DatetimeField()
     day = fields.DateField(db_index=True)
     hour = fields.SmallIntField()
     channel = fields.CharEnumField(Channel, max_length=16)

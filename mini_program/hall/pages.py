@@ -49,7 +49,7 @@ def _range(request: Request) -> tuple[date, date, dict[str, str]]:
         query = ScansQuery.model_validate(data)
         errors: dict[str, str] = {}
     except ValidationError as exc:
-        query, errors = ScansQuery(), fields_from_validation(exc)
+        query, errors = ScansQuery.model_validate({}), fields_from_validation(exc)
     start, end = query.span(local_date(now()))
     return start, end, errors
 
@@ -129,7 +129,9 @@ async def create_spot(request: Request) -> HTTPResponse:
     try:
         data = SpotCreate.model_validate(raw)
     except ValidationError as exc:
-        kept = {k: form.get(k) or "" for k in ("name", "place", "target_kind", "page", "param", "path")}
+        kept = {
+            k: form.get(k) or "" for k in ("name", "place", "target_kind", "page", "param", "path")
+        }
         return await _render_list(
             request, form=kept, errors=fields_from_validation(exc), status=422
         )
@@ -189,9 +191,7 @@ async def _render_spot(
     profile = await stats.hour_profile(spot=spot, start=start, end=end)
     by_day = [(date.fromisoformat(p["at"]), p["scans"]) for p in daily["points"]]
     by_hour = [(f"{h:02d}:00–{h + 1:02d}:00", n) for h, n in enumerate(profile)]
-    channels = [
-        (CHANNEL_LABELS[Channel(k)], v) for k, v in sorted(daily["channels"].items())
-    ]
+    channels = [(CHANNEL_LABELS[Channel(k)], v) for k, v in sorted(daily["channels"].items())]
     info = service.spot_to_dict(spot)
     target = spot.target
     default_form = {
@@ -241,7 +241,9 @@ async def update_spot(request: Request, code: str) -> HTTPResponse:
         data = SpotUpdate.model_validate(raw)
         spot, changes = await service.update_spot(code=code, data=data)
     except ValidationError as exc:
-        kept = {k: form.get(k) or "" for k in ("name", "place", "target_kind", "page", "param", "path")}
+        kept = {
+            k: form.get(k) or "" for k in ("name", "place", "target_kind", "page", "param", "path")
+        }
         return await _render_spot(
             request, spot, errors=fields_from_validation(exc), form=kept, status=422
         )

@@ -24,7 +24,7 @@ class Target(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     page: str | None = Field(None, description="小程序页面，如 pages/item/index")
-    params: dict[str, Any] | None = Field(None, description="页面参数，如 {\"id\": 12}")
+    params: dict[str, Any] | None = Field(None, description='页面参数，如 {"id": 12}')
     path: str | None = Field(None, description="本站页面，如 /hall")
 
 

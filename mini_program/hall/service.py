@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
@@ -19,6 +22,8 @@ from matrix.wechat.errors import WeChatError
 from mini_program.hall import images, recorder, targets
 from mini_program.hall.models import Channel, QrSpot
 from mini_program.hall.schemas import ImageQuery, SpotCreate, SpotUpdate
+
+log = logging.getLogger("govmatrix.hall")
 
 # 31 symbols without 0/O, 1/I/L: read aloud or typed from a label without confusion.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -138,6 +143,7 @@ class Resolved:
 
 
 _resolved: dict[str, tuple[float, Resolved | None]] = {}
+_loading: dict[str, asyncio.Future[Resolved | None]] = {}
 
 
 def wechat_link(target: dict[str, Any], code: str) -> str:
@@ -149,16 +155,8 @@ def wechat_link(target: dict[str, Any], code: str) -> str:
     )
 
 
-async def resolve(code: str) -> Resolved | None:
-    """The spot behind a scanned code (cached per process for RESOLVE_TTL seconds)."""
-    normal = normalise_code(code)
-    if normal is None:
-        return None
-    clock = time.monotonic()
-    hit = _resolved.get(normal)
-    if hit is not None and hit[0] > clock:
-        return hit[1]
-    spot = await QrSpot.get_or_none(code=normal)
+async def _load_spot(code: str) -> Resolved | None:
+    spot = await QrSpot.get_or_none(code=code)
     found = None
     if spot is not None:
         found = Resolved(
@@ -179,8 +177,43 @@ async def resolve(code: str) -> Resolved | None:
         )
     if len(_resolved) > 10_000:
         _resolved.clear()
-    _resolved[normal] = (clock + RESOLVE_TTL, found)
+    _resolved[code] = (time.monotonic() + RESOLVE_TTL, found)
     return found
+
+
+def _reload(code: str) -> asyncio.Future[Resolved | None]:
+    """One database read per code at a time, however many scans wait for it."""
+    pending = _loading.get(code)
+    if pending is None:
+        pending = asyncio.ensure_future(_load_spot(code))
+        _loading[code] = pending
+        pending.add_done_callback(partial(_loaded, code))
+    return pending
+
+
+def _loaded(code: str, done: asyncio.Future[Resolved | None]) -> None:
+    _loading.pop(code, None)
+    if not done.cancelled() and done.exception() is not None:
+        # A refresh that failed (database busy or gone) keeps the old copy; the next scan
+        # after the copy's lifetime tries again. Awaiting callers get the exception.
+        log.warning("hall: reading spot %s failed: %r", code, done.exception())
+
+
+async def resolve(code: str) -> Resolved | None:
+    """The spot behind a scanned code, from this process's copy (see RESOLVE_TTL).
+
+    An expired copy is still answered while one background read refreshes it, so a burst of
+    scans never waits for the database (which may be busy writing the previous scans).
+    """
+    normal = normalise_code(code)
+    if normal is None:
+        return None
+    hit = _resolved.get(normal)
+    if hit is None:
+        return await asyncio.shield(_reload(normal))
+    if hit[0] <= time.monotonic():
+        _reload(normal)
+    return hit[1]
 
 
 def code_from_scan(q: str | None, scene: str | None) -> str | None:
@@ -216,8 +249,8 @@ async def report_scan(
 
 
 def image_key(spot: QrSpot, kind: str, query: ImageQuery) -> str:
-    logo = int(query.with_logo)
-    return f"{kind}|{scan_url(spot.code)}|v{spot.version}|{query.size}|{query.margin}|{query.level}|{logo}"
+    parts = (kind, scan_url(spot.code), f"v{spot.version}", query.size, query.margin)
+    return "|".join(str(p) for p in (*parts, query.level, int(query.with_logo)))
 
 
 async def spot_image(*, spot: QrSpot, kind: str, query: ImageQuery) -> bytes:
@@ -260,7 +293,6 @@ async def spot_wxacode(*, spot: QrSpot, width: int) -> bytes:
             ) from exc
 
     return await images.cached(wxacode_key(spot, width), "png", fetch)
-
 
 
 def qr_png(content: str, *, size: int = 360) -> bytes:

@@ -8,18 +8,32 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from redis.exceptions import RedisError
+from tortoise.exceptions import OperationalError
 from tortoise.functions import Count
 
 from gateway.clock import SHANGHAI
+from mini_program.hall import recorder
 from mini_program.hall.models import QrScan, QrSpot
 
 HOURS = list(range(24))
+log = logging.getLogger("govmatrix.hall")
+
+
+async def fresh() -> None:
+    """Store the scans still waiting in Redis first, so figures are up to the second."""
+    try:
+        await recorder.persist_pending()
+    except (RedisError, OperationalError, OSError) as exc:
+        # Figures from what the database has; the job stores the rest later.
+        log.warning("hall: scans waiting in Redis not stored before reading figures: %r", exc)
 
 
 async def _grouped(
@@ -56,6 +70,7 @@ async def _counts(
 
 async def series(*, spot: QrSpot, start: date, end: date, by: str) -> dict[str, Any]:
     """Scans, visitors and bots of one spot per day or per hour, with totals and channels."""
+    await fresh()
     keys: tuple[str, ...] = ("day",) if by == "day" else ("day", "hour")
     people, visitors, bots = await _counts([spot.id], start, end, keys)
     points = []
@@ -99,6 +114,7 @@ def _point(
 
 async def heat_table(*, start: date, end: date) -> list[dict[str, Any]]:
     """Every spot's scans by people per hour of the day over a range: the hall's heat table."""
+    await fresh()
     spots = await QrSpot.all().order_by("id")
     rows = await (
         QrScan.filter(day__gte=start, day__lte=end, is_bot=False)
@@ -123,6 +139,7 @@ async def heat_table(*, start: date, end: date) -> list[dict[str, Any]]:
 
 async def daily_rows(*, start: date, end: date) -> list[dict[str, Any]]:
     """One row per spot and day with scans, visitors and bots (what the exports hold)."""
+    await fresh()
     spots = {s.id: s for s in await QrSpot.all()}
     people, visitors, bots = await _counts(None, start, end, ("spot_id", "day"))
     keys = sorted(set(people) | set(bots), key=lambda k: (k[1], k[0]))

@@ -67,7 +67,7 @@ _WEB_PLAIN = {
 def validate(raw: Any) -> dict[str, Any]:
     """The normalised target, or ValueError with a Chinese reason (used by the schemas)."""
     if not isinstance(raw, dict):
-        raise ValueError("目标应为对象：{\"page\", \"params\"} 或 {\"path\"}")
+        raise ValueError('目标应为对象：{"page", "params"} 或 {"path"}')
     if set(raw) - {"page", "params", "path"}:
         raise ValueError("目标只能包含 page、params 或 path")
     if "page" in raw and "path" in raw:
@@ -88,28 +88,27 @@ def _validate_page(page: Any, params: Any) -> dict[str, Any]:
     spec = PAGES[page]
     if not isinstance(params, dict):
         raise ValueError("页面参数应为对象")
-    clean: dict[str, Any] = {}
-    for name, value in params.items():
-        kind = spec.params.get(name)
-        if kind is None:
-            raise ValueError(f"页面「{spec.label}」没有参数 {name}")
-        if kind == "id":
-            if isinstance(value, bool) or not isinstance(value, int | str):
-                raise ValueError(f"参数 {name} 应为正整数")
-            text = str(value)
-            if not text.isdigit() or not 0 < int(text) <= MAX_ID:
-                raise ValueError(f"参数 {name} 应为正整数")
-            clean[name] = int(text)
-        else:
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"参数 {name} 应为非空文本")
-            if len(value) > MAX_TEXT_PARAM:
-                raise ValueError(f"参数 {name} 最多 {MAX_TEXT_PARAM} 个字")
-            clean[name] = value.strip()
+    clean = {name: _param(spec, name, value) for name, value in params.items()}
     missing = [name for name in spec.required if name not in clean]
     if missing:
         raise ValueError(f"页面「{spec.label}」需要参数 {'、'.join(missing)}")
     return {"page": page, "params": clean}
+
+
+def _param(spec: PageSpec, name: str, value: Any) -> Any:
+    kind = spec.params.get(name)
+    if kind is None:
+        raise ValueError(f"页面「{spec.label}」没有参数 {name}")
+    if kind == "id":
+        text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+        if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+            raise ValueError(f"参数 {name} 应为正整数")
+        return int(text)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"参数 {name} 应为非空文本")
+    if len(value) > MAX_TEXT_PARAM:
+        raise ValueError(f"参数 {name} 最多 {MAX_TEXT_PARAM} 个字")
+    return value.strip()
 
 
 def _validate_path(path: Any) -> str:

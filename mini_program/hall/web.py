@@ -73,6 +73,8 @@ async def _stop(app: Sanic) -> None:
 
 @bp.middleware("response")
 async def _headers(request: Request, response: BaseHTTPResponse) -> None:
+    if response.status == 302:  # a scan's redirect has no body to protect
+        return
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -88,9 +90,7 @@ def asset(name: str) -> str:
 
 
 def page(template: str, *, status: int = 200, **context: Any) -> HTTPResponse:
-    body = render_fragment(
-        f"hall/{template}", asset=asset, hall=posters.hall_info(), **context
-    )
+    body = render_fragment(f"hall/{template}", asset=asset, hall=posters.hall_info(), **context)
     return html(body, status=status, headers={"Cache-Control": "no-cache"})
 
 
@@ -348,3 +348,4 @@ async def kiosk_open_days(request: Request) -> HTTPResponse:
     for event in events:
         event["phone"] = phone_qr(f"/m/open-days/{event['id']}")
     return kiosk("open_days.html", events=events)
+

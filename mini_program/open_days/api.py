@@ -214,7 +214,7 @@ async def export_registrants(request: Request, event_id: int) -> HTTPResponse:
         body,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
-            "Content-Disposition": f"attachment; filename=\"open-day-{event.id}.xlsx\"; "
+            "Content-Disposition": f'attachment; filename="open-day-{event.id}.xlsx"; '
             f"filename*=UTF-8''{quote(filename)}"
         },
     )
@@ -320,7 +320,5 @@ async def my_registration(request: Request, event_id: int) -> HTTPResponse:
 @resident_required
 async def cancel_registration(request: Request, event_id: int) -> HTTPResponse:
     """Cancel: the place goes to the first on the waitlist, who is told by a subscribe message."""
-    reg = await service.cancel_registration(
-        event_id=event_id, resident_id=request.ctx.resident.id
-    )
+    reg = await service.cancel_registration(event_id=event_id, resident_id=request.ctx.resident.id)
     return json({"registration": service.registration_to_dict(reg)})

@@ -68,21 +68,25 @@ async def seed(*, progress: Any = None) -> str:
             confirmed = index < spec["registrants"] and taken + 1 + companions <= event.capacity
             if confirmed:
                 taken += 1 + companions
-            signed_up = starts - timedelta(days=rng.randint(3, 12), minutes=rng.randint(0, 600))
+            starts - timedelta(days=rng.randint(3, 12), minutes=rng.randint(0, 600))
             present = confirmed and index < spec["checked_in"]
             rows.append(
                 Registration(
                     open_day_id=event.id,
                     resident_id=residents[index],
                     name=rng.choice(surnames) + rng.choice(given),
-                    phone_encrypted=crypto.encrypt(f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}"),
+                    phone_encrypted=crypto.encrypt(
+                        f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}"
+                    ),
                     companions=companions,
                     places=1 + companions,
                     status=RegStatus.CONFIRMED if confirmed else RegStatus.WAITLISTED,
                     waitlist_no=None if confirmed else index - spec["registrants"] + 1,
                     token=tickets.new_token(),
                     active_key=f"{event.id}:{residents[index]}",
-                    checked_in_at=starts - timedelta(minutes=rng.randint(0, 40)) if present else None,
+                    checked_in_at=starts - timedelta(minutes=rng.randint(0, 40))
+                    if present
+                    else None,
                     checked_in_by="demo" if present else "",
                     reminded_at=starts - timedelta(days=1) if starts < now() else None,
                 )

@@ -48,9 +48,7 @@ class OpenDayFields(BaseModel):
     def _department(cls, value: str | None) -> str | None:
         return None if value is None else value.strip()
 
-    @field_validator(
-        "starts_at", "registration_opens", "registration_closes", check_fields=False
-    )
+    @field_validator("starts_at", "registration_opens", "registration_closes", check_fields=False)
     @classmethod
     def _tz(cls, value: datetime | None) -> datetime | None:
         return None if value is None else _aware(value)
@@ -105,7 +103,9 @@ class OpenDayOut(BaseModel):
     taken: int
     remaining: int
     waitlisted: int
-    registration_state: str = Field(..., description="not_open / open / waitlist / closed / cancelled")
+    registration_state: str = Field(
+        ..., description="not_open / open / waitlist / closed / cancelled"
+    )
 
 
 class OpenDayAnswer(BaseModel):

@@ -46,7 +46,9 @@ def mask_phone(phone: str) -> str:
 async def get_event(*, event_id: int, department_scope: str | None = None) -> OpenDay:
     """One event, or NotFound (also for another department's event when scoped)."""
     event = await OpenDay.get_or_none(id=event_id) if 0 < event_id <= MAX_ID else None
-    if event is None or (department_scope is not None and event.department_code != department_scope):
+    if event is None or (
+        department_scope is not None and event.department_code != department_scope
+    ):
         raise NotFound("没有这场开放日活动", code="open_day_not_found")
     return event
 
@@ -147,9 +149,7 @@ async def update_event(
     values = {("department_code" if k == "department" else k): v for k, v in changes.items()}
     async with in_transaction():
         if "capacity" in values:
-            updated = await OpenDay.filter(id=event.id, taken__lte=merged.capacity).update(
-                **values
-            )
+            updated = await OpenDay.filter(id=event.id, taken__lte=merged.capacity).update(**values)
             if not updated:
                 raise Invalid(fields={"capacity": f"名额不能少于已报名的 {event.taken} 人"})
             await _promote(event.id)
@@ -338,9 +338,9 @@ async def _promote(event_id: int) -> list[int]:
     if event.status != EventStatus.OPEN or event.starts_at <= now():
         return []
     promoted: list[int] = []
-    waiting = await Registration.filter(
-        open_day_id=event_id, status=RegStatus.WAITLISTED
-    ).order_by("waitlist_no", "id")
+    waiting = await Registration.filter(open_day_id=event_id, status=RegStatus.WAITLISTED).order_by(
+        "waitlist_no", "id"
+    )
     for reg in waiting:
         took = await OpenDay.filter(id=event_id, taken__lte=F("capacity") - reg.places).update(
             taken=F("taken") + reg.places

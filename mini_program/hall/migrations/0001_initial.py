@@ -14,8 +14,8 @@ class Migration(migrations.Migration):
             name='QrScan',
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('spot_id', fields.IntField(db_index=True)),
-                ('at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('spot_id', fields.IntField()),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('day', fields.DateField(db_index=True)),
                 ('hour', fields.SmallIntField()),
                 ('channel', fields.CharEnumField(description='WECHAT: wechat\nBROWSER: browser\nMP_Q: mp_q\nMP_SCENE: mp_scene', enum_type=Channel, max_length=16)),

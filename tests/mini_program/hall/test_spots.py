@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -19,9 +20,7 @@ async def test_a_new_spot_answers_with_a_short_code_and_its_scan_address(
     api: httpx.AsyncClient, db: None
 ) -> None:
     headers = await admin(api)
-    spot = await make_spot(
-        api, headers, target={"page": "pages/item/index", "params": {"id": 12}}
-    )
+    spot = await make_spot(api, headers, target={"page": "pages/item/index", "params": {"id": 12}})
     assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}", spot["code"])
     assert spot["url"] == f"{get_settings().public_base_url}/q/{spot['code']}"
     assert spot["target"] == {"page": "pages/item/index", "params": {"id": 12}}
@@ -40,9 +39,12 @@ async def test_codes_cannot_be_guessed_from_one_another(api: httpx.AsyncClient) 
     # Made one after another, they are neither in order nor one step apart.
     assert codes != sorted(codes)
     alphabet = service.CODE_ALPHABET
-    values = [sum(alphabet.index(c) * 31**i for i, c in enumerate(reversed(code))) for code in codes]
-    steps = {b - a for a, b in zip(values, values[1:], strict=False)}
-    assert len(steps) == len(values) - 1 and not steps & {1, -1}
+    values = [
+        sum(alphabet.index(c) * 31**i for i, c in enumerate(reversed(code))) for code in codes
+    ]
+    steps = {b - a for a, b in itertools.pairwise(values)}
+    assert len(steps) == len(values) - 1
+    assert not steps & {1, -1}
 
 
 @pytest.mark.parametrize(
@@ -104,10 +106,12 @@ async def test_png_and_svg_read_back_as_the_scan_address_even_with_the_county_lo
         headers=headers,
         params={"size": 600, "margin": 2, "logo": 1},
     )
-    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.status_code == 200
+    assert png.headers["content-type"] == "image/png"
     assert decode(png.content) == [spot["url"]]
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     assert Image.open(io.BytesIO(png.content)).size == (600, 600)
     plain = await api.get(
@@ -116,7 +120,8 @@ async def test_png_and_svg_read_back_as_the_scan_address_even_with_the_county_lo
     assert decode(plain.content) == [spot["url"]]
     svg = await api.get(f"{QR}/spots/{spot['code']}/image.svg", headers=headers, params={"logo": 1})
     assert svg.headers["content-type"] == "image/svg+xml"
-    assert svg.text.startswith("<?xml") and 'width="512"' in svg.text
+    assert svg.text.startswith("<?xml")
+    assert 'width="512"' in svg.text
     assert "data:image/png;base64," in svg.text  # the logo travels inside the file
 
 
@@ -152,23 +157,25 @@ async def test_images_are_made_once_per_version_and_revalidate_with_304(
     etag = first.headers["etag"]
     files = sorted((Path(get_settings().media_dir) / "hall" / "qr").rglob("*.png"))
     again = await api.get(url, headers={**headers, "If-None-Match": etag}, params={"size": 300})
-    assert again.status_code == 304 and again.content == b""
+    assert again.status_code == 304
+    assert again.content == b""
     assert again.headers["etag"] == etag
     other = await api.get(url, headers={**headers, "If-None-Match": etag}, params={"size": 400})
-    assert other.status_code == 200 and other.headers["etag"] != etag
+    assert other.status_code == 200
+    assert other.headers["etag"] != etag
     # The same image asked again is the same file, not a new drawing.
     same = await api.get(url, headers=headers, params={"size": 300})
     assert same.content == first.content
-    assert len(sorted((Path(get_settings().media_dir) / "hall" / "qr").rglob("*.png"))) == len(
-        files
-    ) + 1
-    # A change to the spot is a new version: the old copy is stale.
-    patched = await api.patch(
-        f"{QR}/spots/{spot['code']}", headers=headers, json={"place": "二楼"}
+    assert (
+        len(sorted((Path(get_settings().media_dir) / "hall" / "qr").rglob("*.png")))
+        == len(files) + 1
     )
+    # A change to the spot is a new version: the old copy is stale.
+    patched = await api.patch(f"{QR}/spots/{spot['code']}", headers=headers, json={"place": "二楼"})
     assert patched.json()["spot"]["version"] == 2
     after = await api.get(url, headers={**headers, "If-None-Match": etag}, params={"size": 300})
-    assert after.status_code == 200 and after.headers["etag"] != etag
+    assert after.status_code == 200
+    assert after.headers["etag"] != etag
 
 
 async def test_the_mini_program_code_comes_from_wechat_once_with_the_code_as_scene(

@@ -39,7 +39,9 @@ def event_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def make_event(api: httpx.AsyncClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+async def make_event(
+    api: httpx.AsyncClient, headers: dict[str, str], **overrides: Any
+) -> dict[str, Any]:
     response = await api.post(f"{ADMIN}", headers=headers, json=event_body(**overrides))
     assert response.status_code == 201, response.text
     event: dict[str, Any] = response.json()["open_day"]

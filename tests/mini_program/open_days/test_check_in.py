@@ -16,9 +16,9 @@ from tests.gateway.staff_helpers import sign_in
 from tests.mini_program.open_days.helpers import ADMIN, MP, make_event, person, residents
 
 
-async def _registered(api: httpx.AsyncClient, admin: dict[str, str], **event: object) -> tuple[
-    dict[str, object], dict[str, str], dict[str, object]
-]:
+async def _registered(
+    api: httpx.AsyncClient, admin: dict[str, str], **event: object
+) -> tuple[dict[str, object], dict[str, str], dict[str, object]]:
     created = await make_event(api, admin, **event)
     [me] = await residents(1)
     answer = await api.post(
@@ -39,14 +39,16 @@ async def test_a_ticket_checks_in_once_and_a_second_scan_says_when(
     body = first.json()
     assert body["result"] == "checked_in"
     assert body["message"] == "签到成功：居民5，随行 1 人"
-    assert body["name"] == "居民5" and body["companions"] == 1
+    assert body["name"] == "居民5"
+    assert body["companions"] == 1
     assert len(body["checked_in_at"]) == 5  # HH:MM
     again = assert_error(
         await api.post(url, headers=admin, json={"ticket": reg["ticket"]}), 409,
         "already_checked_in",
     )  # fmt: skip
     assert again["message"] == f"已于 {body['checked_in_at']} 签到"
-    assert again["checked_in_at"] == body["checked_in_at"] and again["name"] == "居民5"
+    assert again["checked_in_at"] == body["checked_in_at"]
+    assert again["name"] == "居民5"
     assert await AuditRecord.exists(action="open_days.check_in", target_id=str(reg["id"]))
 
 
@@ -91,14 +93,18 @@ async def test_forged_foreign_cancelled_waitlisted_and_unknown_tickets_are_refus
     assert assert_error(await api.post(url, headers=admin, json={"ticket": forged}), 422,
                         "ticket_invalid")["message"] == "入场券无效"  # fmt: skip
     made_up = f"OD-{event['id']}-ABCDEFGH-12345678"
-    assert_error(await api.post(url, headers=admin, json={"ticket": made_up}), 422, "ticket_invalid")
+    assert_error(
+        await api.post(url, headers=admin, json={"ticket": made_up}), 422, "ticket_invalid"
+    )
     assert_error(await api.post(url, headers=admin, json={"ticket": "你好"}), 422, "ticket_invalid")
     # Signed with our key but for a token nobody holds: still not valid.
     unknown = tickets.ticket_for(int(event["id"]), tickets.new_token())
-    assert_error(await api.post(url, headers=admin, json={"ticket": unknown}), 422, "ticket_invalid")
+    assert_error(
+        await api.post(url, headers=admin, json={"ticket": unknown}), 422, "ticket_invalid"
+    )
 
     # Another event's ticket, shown at this door.
-    other, _, other_reg = await _registered(api, admin, title="另一场开放日")
+    _other, _, other_reg = await _registered(api, admin, title="另一场开放日")
     wrong = await api.post(url, headers=admin, json={"ticket": other_reg["ticket"]})
     assert "另一场开放日" in assert_error(wrong, 409, "ticket_other_event")["message"]
 
@@ -145,7 +151,9 @@ async def test_tickets_are_bound_to_the_event_and_to_the_server_secret() -> None
     token = tickets.new_token()
     ticket = tickets.ticket_for(7, token)
     parsed = tickets.parse(ticket)
-    assert parsed is not None and parsed.signature_ok and parsed.event_id == 7
+    assert parsed is not None
+    assert parsed.signature_ok
+    assert parsed.event_id == 7
     # The same token under another event number: the signature no longer fits.
     moved = ticket.replace("OD-7-", "OD-8-")
     assert not tickets.parse(moved).signature_ok  # type: ignore[union-attr]
@@ -173,8 +181,10 @@ async def test_attendance_per_event_and_per_year(api: httpx.AsyncClient, db: Non
     await api.post(f"{ADMIN}/{event['id']}/check-in", headers=admin, json={"ticket": reg["ticket"]})
     detail = (await api.get(f"{ADMIN}/{event['id']}", headers=admin)).json()
     figures = detail["attendance"]
-    assert figures["registrations"] == 3 and figures["registered_people"] == 4
-    assert figures["checked_in"] == 1 and figures["present_people"] == 2
+    assert figures["registrations"] == 3
+    assert figures["registered_people"] == 4
+    assert figures["checked_in"] == 1
+    assert figures["present_people"] == 2
     assert figures["rate"] == 0.5
     year = int(str(event["starts_at"])[:4])
     summary = (await api.get(f"{ADMIN}/attendance", headers=admin, params={"year": year})).json()

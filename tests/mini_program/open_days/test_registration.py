@@ -28,9 +28,12 @@ async def test_an_admin_creates_an_open_day_with_every_field(api: httpx.AsyncCli
     headers = await sign_in(api, "admin")
     event = await make_event(api, headers)
     assert event["title"] == "走进县民政局开放日"
-    assert event["department"] == "mzj" and event["department_name"] == "蒙城县民政局"
-    assert event["starts_at"].endswith("+08:00") and event["starts_at"][11:16] == "09:00"
-    assert event["capacity"] == 20 and event["remaining"] == 20
+    assert event["department"] == "mzj"
+    assert event["department_name"] == "蒙城县民政局"
+    assert event["starts_at"].endswith("+08:00")
+    assert event["starts_at"][11:16] == "09:00"
+    assert event["capacity"] == 20
+    assert event["remaining"] == 20
     assert event["registration_state"] == "open"
     listed = (await api.get(f"{MP}")).json()
     assert any(e["id"] == event["id"] for e in listed["items"])
@@ -69,7 +72,8 @@ async def test_department_staff_run_only_their_own_department_s_open_days(
     assert (await api.get(f"{ADMIN}/{own['id']}", headers=edu)).status_code == 200
     assert_error(await api.get(f"{ADMIN}/{other['id']}", headers=edu), 404)
     ids = [e["id"] for e in (await api.get(f"{ADMIN}", headers=edu)).json()["items"]]
-    assert own["id"] in ids and other["id"] not in ids
+    assert own["id"] in ids
+    assert other["id"] not in ids
 
 
 async def test_a_resident_registers_and_sees_a_signed_ticket_with_its_qr(
@@ -82,8 +86,10 @@ async def test_a_resident_registers_and_sees_a_signed_ticket_with_its_qr(
     )
     assert response.status_code == 201, response.text
     reg = response.json()["registration"]
-    assert reg["status"] == "confirmed" and reg["status_label"] == "已报名"
-    assert reg["phone"] == "139****0001" and reg["companions"] == 2
+    assert reg["status"] == "confirmed"
+    assert reg["status_label"] == "已报名"
+    assert reg["phone"] == "139****0001"
+    assert reg["companions"] == 2
     assert reg["ticket"].startswith(f"OD-{event['id']}-")
     assert reg["ticket_qr"].startswith("data:image/png;base64,")
     mine = (await api.get(f"{MP}/{event['id']}/registrations/mine", headers=me)).json()
@@ -137,7 +143,8 @@ async def test_a_burst_of_500_registrations_fills_exactly_100_places_and_queues_
         )
     assert {a.status_code for a in answers} == {201}
     statuses = [a.json()["registration"]["status"] for a in answers]
-    assert statuses.count("confirmed") == 100 and statuses.count("waitlisted") == 400
+    assert statuses.count("confirmed") == 100
+    assert statuses.count("waitlisted") == 400
     assert (await OpenDay.get(id=event["id"])).taken == 100
     waiting = await Registration.filter(
         open_day_id=event["id"], status=RegStatus.WAITLISTED
@@ -146,7 +153,8 @@ async def test_a_burst_of_500_registrations_fills_exactly_100_places_and_queues_
     # Numbers 1..400, each once, in the order the registrations were stored.
     assert numbers == list(range(1, 401))
     detail = (await api.get(f"{MP}/{event['id']}")).json()["open_day"]
-    assert detail["remaining"] == 0 and detail["registration_state"] == "waitlist"
+    assert detail["remaining"] == 0
+    assert detail["registration_state"] == "waitlist"
     assert detail["waitlisted"] == 400
 
 
@@ -173,7 +181,8 @@ async def test_a_cancellation_promotes_the_first_on_the_waitlist_who_fits(
     # The first cancels too: three places free, the line moves up in order (and is told).
     await api.delete(f"{url}/mine", headers=first)
     promoted = (await api.get(f"{url}/mine", headers=third)).json()["registration"]
-    assert promoted["status"] == "confirmed" and promoted["ticket"]
+    assert promoted["status"] == "confirmed"
+    assert promoted["ticket"]
     after = (await api.get(f"{url}/mine", headers=fourth)).json()["registration"]
     assert after["status"] == "confirmed"
     for reg in (promoted, after):
