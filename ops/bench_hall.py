@@ -240,7 +240,7 @@ def _run(
     # wrk stops with requests in flight, so a few more scans than answers can be stored.
     extras.append(
         (
-            "scans stored / redirects answered (measured rounds, warm-ups stored too)",
+            "scans stored / redirects answered (warm-ups included)",
             f"{stored:,} / {answered:,}",
         )
     )

@@ -89,6 +89,7 @@ def in_wechat(user_agent: str) -> bool:
     return "MicroMessenger" in user_agent
 
 
+@lru_cache(maxsize=4096)
 def device_class(user_agent: str) -> str:
     """A coarse class that separates people behind one address without identifying anyone."""
     ua = user_agent.lower()
@@ -137,7 +138,8 @@ async def daily_salt(day: date) -> str:
         # today, but nothing identifying is kept.
         log.warning("hall: Redis unavailable, visitor salt is local to this process today")
         salt = candidate
-    _salts.clear()  # yesterday's salt leaves memory with the day
+    _salts.clear()  # yesterday's salt leaves memory with the day,
+    _digest.cache_clear()  # and so do the hashes made with it
     _salts[day] = salt
     return salt
 
@@ -150,6 +152,7 @@ async def visitor_hash(address: str | None, user_agent: str, day: date) -> str:
     return _digest(salt, truncated, device_class(user_agent))
 
 
+@lru_cache(maxsize=65536)
 def _digest(salt: str, truncated: str, device: str) -> str:
     return hashlib.sha256(f"{salt}|{truncated}|{device}".encode()).hexdigest()[:16]
 

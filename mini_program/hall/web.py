@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sanic import Blueprint, Request, Sanic
-from sanic.response import BaseHTTPResponse, HTTPResponse, html
+from sanic.response import HTTPResponse, html
 from sanic_ext import openapi
 
 from gateway.auth.decorators import client_ip
@@ -34,11 +34,18 @@ IDLE_SECONDS = 120  # the kiosk returns to its start screen after two idle minut
 bp = Blueprint("hall_web")
 bp.static("/static/hall", str(STATIC_DIR), name="hall_static")
 
-# Public pages load only our own files; `data:` for the inline QR images of the kiosk.
+# Public pages load only our own files; `data:` for the inline QR images of the kiosk. Set by
+# page() rather than by a middleware, which every scan's redirect would pay for too.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 # Sanic's access log (on with `serve --dev`) writes the client's address and the request line.
@@ -71,15 +78,6 @@ async def _stop(app: Sanic) -> None:
     await recorder.writer.stop()
 
 
-@bp.middleware("response")
-async def _headers(request: Request, response: BaseHTTPResponse) -> None:
-    if response.status == 302:  # a scan's redirect has no body to protect
-        return
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-
-
 def asset(name: str) -> str:
     """URL of one of the hall's static files, versioned by its modification time."""
     try:
@@ -91,7 +89,7 @@ def asset(name: str) -> str:
 
 def page(template: str, *, status: int = 200, **context: Any) -> HTTPResponse:
     body = render_fragment(f"hall/{template}", asset=asset, hall=posters.hall_info(), **context)
-    return html(body, status=status, headers={"Cache-Control": "no-cache"})
+    return html(body, status=status, headers=PAGE_HEADERS)
 
 
 def missing(layout: str, message: str) -> HTTPResponse:
