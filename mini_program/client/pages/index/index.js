@@ -53,6 +53,9 @@ Component({
     onOpenDaysTap() {
       wx.navigateTo({url: '/pages/open-days/index'})
     },
+    onFollowsTap() {
+      wx.navigateTo({url: '/pages/follows/index'})
+    },
     onLargeTextChange(e) {
       const large = Boolean(e.detail.value)
       display.setLargeText(large)
