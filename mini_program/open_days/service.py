@@ -20,9 +20,9 @@ from tortoise.transactions import in_transaction
 from gateway import crypto
 from gateway.clock import SHANGHAI, local_date, now, to_iso
 from gateway.errors import Conflict, Forbidden, Invalid, NotFound
-from gateway.jobs import enqueue
 from gateway.org import get_department, list_departments
 from mini_program.hall import service as hall
+from mini_program.notify import service as notify
 from mini_program.open_days import tickets
 from mini_program.open_days.models import EventStatus, OpenDay, Registration, RegStatus
 from mini_program.open_days.schemas import OpenDayCreate, OpenDayUpdate, RegistrationCreate
@@ -33,7 +33,8 @@ STATUS_LABELS = {
     RegStatus.WAITLISTED: "候补",
     RegStatus.CANCELLED: "已取消",
 }
-PROMOTED_JOB = "open_days.notify_promoted"
+MY_PAGE = "pages/my-registrations/index"  # 我的报名, where the ticket is
+REMINDER_FROM_HOUR = 9  # reminders for tomorrow go out from 9:00 county time, not at midnight
 
 
 def mask_phone(phone: str) -> str:
@@ -354,7 +355,19 @@ async def _promote(event_id: int) -> list[int]:
             await OpenDay.filter(id=event_id).update(taken=F("taken") - reg.places)
             continue
         promoted.append(reg.id)
-        await enqueue(PROMOTED_JOB, {"registration_id": reg.id}, key=f"{PROMOTED_JOB}:{reg.id}")
+        # Queued in this transaction: the message goes out only if the promotion commits.
+        await notify.notify(
+            purpose="open_day_result",
+            object_key=f"open_day_registration:{reg.id}:promoted",
+            resident_ids=[reg.resident_id],
+            data={
+                "event": event.title,
+                "result": "候补转正",
+                "time": event.starts_at,
+                "note": "您已获得名额，入场券在我的报名",
+            },
+            page=MY_PAGE,
+        )
     return promoted
 
 
@@ -480,20 +493,40 @@ async def registrants(*, event: OpenDay) -> list[dict[str, Any]]:
 # --- reminders --------------------------------------------------------------------------------
 
 
-async def due_reminders(*, at: datetime | None = None) -> list[Registration]:
-    """Confirmed registrations for events tomorrow (county time) not yet reminded."""
+async def send_reminders(*, at: datetime | None = None) -> int:
+    """Queue the day-before reminder for every event tomorrow (county time); returns how many
+    registrations were reminded. Residents without a grant for reminders get nothing."""
     at = at or now()
+    if at.astimezone(SHANGHAI).hour < REMINDER_FROM_HOUR:
+        return 0
     tomorrow = local_date(at) + timedelta(days=1)
     start = datetime.combine(tomorrow, datetime.min.time(), SHANGHAI)
     events = await OpenDay.filter(
         status=EventStatus.OPEN, starts_at__gte=start, starts_at__lt=start + timedelta(days=1)
-    ).values_list("id", flat=True)
-    if not events:
-        return []
-    return list(
-        await Registration.filter(
-            open_day_id__in=list(events),
-            status=RegStatus.CONFIRMED,
-            reminded_at__isnull=True,
-        ).order_by("id")
     )
+    reminded = 0
+    for event in events:
+        async with in_transaction():
+            due = await Registration.filter(
+                open_day_id=event.id, status=RegStatus.CONFIRMED, reminded_at__isnull=True
+            ).values_list("id", "resident_id")
+            if not due:
+                continue
+            ids = [reg_id for reg_id, _ in due]
+            # A resident is reminded once per event, even if this runs again after a crash
+            # (notify keeps one message per resident and object).
+            await notify.notify(
+                purpose="open_day_reminder",
+                object_key=f"open_day:{event.id}:reminder",
+                resident_ids=[resident_id for _, resident_id in due],
+                data={
+                    "event": event.title,
+                    "time": event.starts_at,
+                    "place": event.place,
+                    "note": "明天举行，请带好身份证和入场券",
+                },
+                page=MY_PAGE,
+            )
+            await Registration.filter(id__in=ids).update(reminded_at=at)
+            reminded += len(ids)
+    return reminded

@@ -131,6 +131,12 @@ test('a resident finds an open day, registers, sees the ticket in 我的报名 a
   detail.instance.onCompanionsChange({detail: {value: '1'}})
   await h.tap(detail.querySelector('.submit'))
   assert.equal(h.text(detail, '.mine-status'), '已报名')
+  // In the same tap WeChat asked for the two notices: promoted from the waitlist, the day before.
+  const {body: templates} = await h.api('/api/v1/mp/subscribe-templates')
+  assert.deepEqual(h.state.subscribeRequests.at(-1).tmplIds, [
+    templates.by_purpose.open_day_result,
+    templates.by_purpose.open_day_reminder,
+  ])
   assert.match(h.text(detail, '.result'), /报名成功/)
 
   await h.tap(detail.querySelector('.mine-link'))

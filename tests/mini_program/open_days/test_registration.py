@@ -9,7 +9,8 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from gateway.jobs import Job
+from mini_program.notify import service as notify
+from mini_program.notify.models import Campaign
 from mini_program.open_days.models import OpenDay, Registration, RegStatus
 from tests.conftest import assert_error
 from tests.gateway.staff_helpers import sign_in
@@ -185,8 +186,14 @@ async def test_a_cancellation_promotes_the_first_on_the_waitlist_who_fits(
     assert promoted["ticket"]
     after = (await api.get(f"{url}/mine", headers=fourth)).json()["registration"]
     assert after["status"] == "confirmed"
-    for reg in (promoted, after):
-        assert await Job.exists(kind="open_days.notify_promoted", key__endswith=f":{reg['id']}")
+    for reg in (promoted, after):  # each is told by a subscribe message (queued with notify)
+        counts = await notify.object_counts(
+            purpose="open_day_result", object_key=f"open_day_registration:{reg['id']}:promoted"
+        )
+        assert counts is not None
+        assert await Campaign.exists(
+            purpose="open_day_result", object_key=f"open_day_registration:{reg['id']}:promoted"
+        )
     assert (await OpenDay.get(id=event["id"])).taken == 3
     # Cancelled, a resident may register again (at the end of the line).
     again = await api.post(url, headers=second, json=person(2))

@@ -1,6 +1,7 @@
 // One open day: what, when, where, places left; the registration form; the resident's own
 // registration once there is one (with its ticket in 我的报名).
 const hall = require('../../utils/hall')
+const subscribe = require('../../utils/subscribe')
 const pageBehavior = require('../../behaviors/page')
 
 const COMPANIONS = ['不带随行人员', '1 人', '2 人', '3 人', '4 人']
@@ -21,6 +22,8 @@ Component({
   methods: {
     onLoad(query) {
       this.eventId = query.id
+      // The templates are fetched now: WeChat's permission sheet opens only straight from a tap.
+      subscribe.prepare()
       return this.load()
     },
     load() {
@@ -55,9 +58,13 @@ Component({
     },
     onSubmit() {
       if (this.data.submitting) return Promise.resolve()
+      // Asked in the tap itself (WeChat's rule): may we tell you when a waitlist place frees
+      // up, and remind you the day before? The registration goes ahead whatever the answer.
+      const asked = subscribe.ask(['open_day_result', 'open_day_reminder'])
       this.setData({submitting: true, errors: {}, result: ''})
       return hall
         .register(this.eventId, this.data.form)
+        .then(reg => asked.then(() => reg))
         .then(reg => {
           const result = reg.status === 'confirmed' ? '报名成功！入场券在「我的报名」中' : '名额已满，您已进入候补（' + reg.status_label + '），有人取消时按顺序递补并通知您'
           this.setData({submitting: false, mine: reg, result})
