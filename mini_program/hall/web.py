@@ -346,4 +346,3 @@ async def kiosk_open_days(request: Request) -> HTTPResponse:
     for event in events:
         event["phone"] = phone_qr(f"/m/open-days/{event['id']}")
     return kiosk("open_days.html", events=events)
-
