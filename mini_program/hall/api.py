@@ -54,6 +54,13 @@ def not_modified(request: Request, etag: str) -> HTTPResponse | None:
     return None
 
 
+async def audit_spot(request: Request, action: str, spot: Any, detail: dict[str, Any]) -> None:
+    """The audit record of a staff change to a spot (the API and the console alike)."""
+    await audit_request(
+        request, action=action, target_type="qr_spot", target_id=spot.code, detail=detail
+    )
+
+
 def download(body: bytes, content_type: str, filename: str) -> HTTPResponse:
     # RFC 6266: an ASCII fallback name, and the UTF-8 one carrying the Chinese title.
     fallback = filename.encode("ascii", "ignore").decode().strip("_") or "download"
@@ -91,13 +98,8 @@ async def create_spot(request: Request) -> HTTPResponse:
     """Make a spot (`name`, `place`, `target`); it answers with its short random `code`."""
     body = parse_body(request, SpotCreate)
     spot = await service.create_spot(data=body, actor=request.ctx.staff.username)
-    await audit_request(
-        request,
-        action="qr.spot.create",
-        target_type="qr_spot",
-        target_id=spot.code,
-        detail={"name": spot.name, "place": spot.place, "target": spot.target},
-    )
+    created = {"name": spot.name, "place": spot.place, "target": spot.target}
+    await audit_spot(request, "qr.spot.create", spot, created)
     return json({"spot": service.spot_to_dict(spot)}, status=201)
 
 
@@ -120,13 +122,7 @@ async def update_spot(request: Request, code: str) -> HTTPResponse:
     body = parse_body(request, SpotUpdate)
     spot, changes = await service.update_spot(code=code, data=body)
     if changes:
-        await audit_request(
-            request,
-            action="qr.spot.update",
-            target_type="qr_spot",
-            target_id=spot.code,
-            detail=changes,
-        )
+        await audit_spot(request, "qr.spot.update", spot, changes)
     return json({"spot": service.spot_to_dict(spot)})
 
 

@@ -13,7 +13,7 @@ import hashlib
 import io
 import os
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -39,6 +39,21 @@ def matrix(content: str, level: str) -> list[list[bool]]:
     qr.add_data(content)
     qr.make(fit=True)
     return [[bool(cell) for cell in row] for row in qr.get_matrix()]
+
+
+def dark_runs(modules: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
+    """(row, first column, column after the last) of every horizontal run of dark modules:
+    drawing runs instead of single modules keeps SVGs and PDFs small."""
+    for y, row in enumerate(modules):
+        x, n = 0, len(row)
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                yield y, start, x
+            else:
+                x += 1
 
 
 @cache
@@ -78,17 +93,10 @@ def render_svg(content: str, *, size: int, margin: int, level: str, logo: bool) 
     modules = matrix(content, level)
     n = len(modules)
     total = n + 2 * margin
-    runs: list[str] = []
-    for y, row in enumerate(modules):
-        x = 0
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                runs.append(f"M{start + margin} {y + margin}h{x - start}v1h-{x - start}z")
-            else:
-                x += 1
+    runs = [
+        f"M{start + margin} {y + margin}h{end - start}v1h-{end - start}z"
+        for y, start, end in dark_runs(modules)
+    ]
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}"'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json as json_lib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,14 +12,14 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 from sanic_ext import openapi
 
-from gateway.auth import audit_request, has_permission, staff_required
+from gateway.auth import has_permission, staff_required
 from gateway.auth.csrf import form_of
 from gateway.clock import local_date, now
 from gateway.console import register_nav, register_tile, render
 from gateway.console.charts import bar_chart, line_chart
 from gateway.errors import ApiError, Invalid, NotFound, fields_from_validation
 from mini_program.hall import posters, service, stats, targets
-from mini_program.hall.api import download
+from mini_program.hall.api import audit_spot, download
 from mini_program.hall.models import CHANNEL_LABELS, Channel, QrScan
 from mini_program.hall.schemas import ScansQuery, SpotCreate, SpotUpdate
 
@@ -136,13 +135,8 @@ async def create_spot(request: Request) -> HTTPResponse:
             request, form=kept, errors=fields_from_validation(exc), status=422
         )
     spot = await service.create_spot(data=data, actor=request.ctx.staff.username)
-    await audit_request(
-        request,
-        action="qr.spot.create",
-        target_type="qr_spot",
-        target_id=spot.code,
-        detail={"name": spot.name, "place": spot.place, "target": spot.target},
-    )
+    created = {"name": spot.name, "place": spot.place, "target": spot.target}
+    await audit_spot(request, "qr.spot.create", spot, created)
     return redirect(f"/console/qr/{spot.code}?message=已创建", status=303)
 
 
@@ -250,11 +244,5 @@ async def update_spot(request: Request, code: str) -> HTTPResponse:
     except (Invalid, ApiError) as exc:
         return await _render_spot(request, spot, errors=exc.fields, status=exc.status)
     if changes:
-        await audit_request(
-            request,
-            action="qr.spot.update",
-            target_type="qr_spot",
-            target_id=spot.code,
-            detail=json_lib.loads(json_lib.dumps(changes, ensure_ascii=False)),
-        )
+        await audit_spot(request, "qr.spot.update", spot, changes)
     return redirect(f"/console/qr/{spot.code}?message=已保存", status=303)

@@ -55,18 +55,10 @@ def _draw_code(pdf: Canvas, modules: list[list[bool]], x: float, y: float, side:
     n = len(modules)
     cell = side / n
     pdf.setFillColor(black)
-    for row_index, row in enumerate(modules):
-        top = y + side - (row_index + 1) * cell
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                # A hair of overlap so no white seam shows between runs in some viewers.
-                pdf.rect(x + start * cell, top, (col - start) * cell + 0.05, cell + 0.05, 0, 1)
-            else:
-                col += 1
+    for row, start, end in images.dark_runs(modules):
+        top = y + side - (row + 1) * cell
+        # A hair of overlap so no white seam shows between runs in some viewers.
+        pdf.rect(x + start * cell, top, (end - start) * cell + 0.05, cell + 0.05, 0, 1)
 
 
 def _logo(pdf: Canvas, x: float, y: float, side: float) -> None:
