@@ -204,6 +204,7 @@ def phone_qr(path: str) -> str:
 @bp.get("/m/")
 @openapi.exclude()
 async def m_home(request: Request) -> HTTPResponse:
+    """The mobile start page: search, shortcuts and the 28 domains."""
     domains = await catalogue.list_domains()
     return page("m_home.html", domains=domains)
 
@@ -211,6 +212,7 @@ async def m_home(request: Request) -> HTTPResponse:
 @bp.get("/m/domains/<domain_id:int>")
 @openapi.exclude()
 async def m_domain(request: Request, domain_id: int) -> HTTPResponse:
+    """A domain's items, 20 a page."""
     query = _args(request, PageFilter)
     try:
         listing = await _domain_page(domain_id, query.page, 20)
@@ -222,6 +224,7 @@ async def m_domain(request: Request, domain_id: int) -> HTTPResponse:
 @bp.get("/m/items/<item_id:int>")
 @openapi.exclude()
 async def m_item(request: Request, item_id: int) -> HTTPResponse:
+    """One catalogue item with its standard columns and documents."""
     try:
         item = await catalogue.get_item(item_id=item_id)
     except NotFound:
@@ -232,6 +235,7 @@ async def m_item(request: Request, item_id: int) -> HTTPResponse:
 @bp.get("/m/documents/<document_id:int>")
 @openapi.exclude()
 async def m_document(request: Request, document_id: int) -> HTTPResponse:
+    """One policy document."""
     try:
         document = await catalogue.get_document(document_id=document_id)
     except NotFound:
@@ -242,6 +246,7 @@ async def m_document(request: Request, document_id: int) -> HTTPResponse:
 @bp.get("/m/search")
 @openapi.exclude()
 async def m_search(request: Request) -> HTTPResponse:
+    """Search results with matches highlighted."""
     query = _args(request, SearchFilter)
     return page("m_search.html", query=query, found=await _search(query, 20))
 
@@ -249,6 +254,7 @@ async def m_search(request: Request) -> HTTPResponse:
 @bp.get("/m/normative")
 @openapi.exclude()
 async def m_normative(request: Request) -> HTTPResponse:
+    """The normative-document query."""
     query = _args(request, DocumentFilter)
     return page("m_normative.html", query=query, found=await _documents(query, 20))
 
@@ -256,12 +262,14 @@ async def m_normative(request: Request) -> HTTPResponse:
 @bp.get("/m/open-days")
 @openapi.exclude()
 async def m_open_days(request: Request) -> HTTPResponse:
+    """Open days from today on."""
     return page("m_open_days.html", events=await open_days.list_public())
 
 
 @bp.get("/m/open-days/<event_id:int>")
 @openapi.exclude()
 async def m_open_day(request: Request, event_id: int) -> HTTPResponse:
+    """One open day and how to register in the mini-program."""
     try:
         event = await open_days.get_public(event_id=event_id)
     except NotFound:
@@ -272,6 +280,7 @@ async def m_open_day(request: Request, event_id: int) -> HTTPResponse:
 @bp.get("/m/ask")
 @openapi.exclude()
 async def m_ask(request: Request) -> HTTPResponse:
+    """How to ask the county (help desk, 12345) until online consultations open."""
     return page("m_ask.html")
 
 
@@ -295,6 +304,7 @@ async def kiosk_home(request: Request) -> HTTPResponse:
 @bp.get("/hall/domains/<domain_id:int>")
 @openapi.exclude()
 async def kiosk_domain(request: Request, domain_id: int) -> HTTPResponse:
+    """A domain's items on the terminal, with the phone hand-over QR."""
     query = _args(request, PageFilter)
     try:
         listing = await _domain_page(domain_id, query.page, KIOSK_PAGE_SIZE)
@@ -306,6 +316,7 @@ async def kiosk_domain(request: Request, domain_id: int) -> HTTPResponse:
 @bp.get("/hall/items/<item_id:int>")
 @openapi.exclude()
 async def kiosk_item(request: Request, item_id: int) -> HTTPResponse:
+    """One item on the terminal, with the phone hand-over QR."""
     try:
         item = await catalogue.get_item(item_id=item_id)
     except NotFound:
@@ -316,6 +327,7 @@ async def kiosk_item(request: Request, item_id: int) -> HTTPResponse:
 @bp.get("/hall/documents/<document_id:int>")
 @openapi.exclude()
 async def kiosk_document(request: Request, document_id: int) -> HTTPResponse:
+    """One document on the terminal, with the phone hand-over QR."""
     try:
         document = await catalogue.get_document(document_id=document_id)
     except NotFound:
@@ -326,6 +338,7 @@ async def kiosk_document(request: Request, document_id: int) -> HTTPResponse:
 @bp.get("/hall/search")
 @openapi.exclude()
 async def kiosk_search(request: Request) -> HTTPResponse:
+    """Search on the terminal."""
     query = _args(request, SearchFilter)
     found = await _search(query, KIOSK_PAGE_SIZE)
     return kiosk("search.html", query=query, found=found)
@@ -334,6 +347,7 @@ async def kiosk_search(request: Request) -> HTTPResponse:
 @bp.get("/hall/normative")
 @openapi.exclude()
 async def kiosk_normative(request: Request) -> HTTPResponse:
+    """The normative-document query on the terminal."""
     query = _args(request, DocumentFilter)
     found = await _documents(query, KIOSK_PAGE_SIZE)
     return kiosk("normative.html", query=query, found=found, phone=phone_qr("/m/normative"))
@@ -342,6 +356,7 @@ async def kiosk_normative(request: Request) -> HTTPResponse:
 @bp.get("/hall/open-days")
 @openapi.exclude()
 async def kiosk_open_days(request: Request) -> HTTPResponse:
+    """Open days on the terminal, each with a QR to register on the phone."""
     events = await open_days.list_public()
     for event in events:
         event["phone"] = phone_qr(f"/m/open-days/{event['id']}")

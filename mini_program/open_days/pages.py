@@ -117,6 +117,7 @@ async def events_page(request: Request) -> HTTPResponse:
 @openapi.tag("console")
 @staff_required(MANAGE)
 async def create_event(request: Request) -> HTTPResponse:
+    """The console's form for a new open day (the same rules as the API)."""
     form = form_of(request)
     data = _form_data(form)
     try:
@@ -194,6 +195,7 @@ async def event_page(request: Request, event_id: int) -> HTTPResponse:
 @openapi.tag("console")
 @staff_required(MANAGE)
 async def update_event(request: Request, event_id: int) -> HTTPResponse:
+    """Save the edit form of an open day, or call it off (`action=cancel`)."""
     event = await _event_or_404(request, event_id)
     if event is None:
         return render(request, "console/forbidden.html", message="没有这场开放日活动", status=404)
