@@ -31,13 +31,14 @@ def _batch_auto_head_routes(app: Sanic) -> None:
     like the ones declared before start, and sanic-ext's own finalize() builds the router once.
     """
 
-    @app.before_server_start(priority=_SANIC_EXT_PRIORITY + 1)
     async def _before(app: Sanic) -> None:
         app.state.is_started = False
 
-    @app.before_server_start(priority=_SANIC_EXT_PRIORITY - 1)
     async def _after(app: Sanic) -> None:
         app.state.is_started = True
+
+    app.register_listener(_before, "before_server_start", priority=_SANIC_EXT_PRIORITY + 1)
+    app.register_listener(_after, "before_server_start", priority=_SANIC_EXT_PRIORITY - 1)
 
 
 def create_app(settings: Settings | None = None) -> Sanic:
