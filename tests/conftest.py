@@ -137,7 +137,9 @@ def running_app(port: int, log_path: Path, *extra_args: str, **env: str) -> Iter
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_http(url + "/healthz", proc=proc)
+            # Generous: on the shared 2-core machine under other suites' load the app took
+            # 18–35 s to start (imports, jieba's dictionary, sanic-ext), past a 30 s limit.
+            wait_http(url + "/healthz", timeout=120, proc=proc)
             yield url
         finally:
             proc.terminate()
