@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sanic import Request, Sanic
+from sanic import DefaultSanic, Request, Sanic
 from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
+from ops.bench_kit import Bench, Row, Stack, free_port, part
 from ops.bench_wrk import LUA, WrkResult, run_wrk, write_requests
 
 PHONE_UA = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36"
@@ -30,7 +31,7 @@ POSTER_GOAL_S = 3.0
 ROUNDS = 3
 
 
-def create_bare_redirect_app() -> Sanic:
+def create_bare_redirect_app() -> DefaultSanic:
     app = Sanic("bare_redirect")
 
     @app.get("/r/<code:str>")
@@ -70,7 +71,7 @@ def _cpu_seconds(pid: int) -> float:
     return total + sum(_cpu_seconds(int(child)) for child in children)
 
 
-def _pid(stack: Any, name: str) -> int:
+def _pid(stack: Stack, name: str) -> int:
     return next(proc.pid for label, proc in stack.procs if label == name)
 
 
@@ -142,38 +143,18 @@ def _scan_total(app_url: str, auth: dict[str, str], codes: list[str]) -> int:
     return total
 
 
-Found = list[tuple[str, WrkResult | None, str, str]]  # name, result, goal, verdict
-
-
-def run(
-    stack: Any,
-    app_url: str,
-    bench_dir: Path,
-    seconds: float,
-    bare: WrkResult | None,
-    extras: list[tuple[str, str]],
-) -> Found:
-    """The hall's rows for ops/bench.py's table (extra lines go into `extras`). A failure is
-    reported there and never hides the bench's other figures."""
-    found: Found = []
+@part("hall")
+def hall(bench: Bench) -> None:
+    """The hall's rows and notes; a failure is noted and never hides the other figures."""
     try:
-        _run(stack, app_url, bench_dir, seconds, bare, extras, found)
-    except Exception as exc:  # figures, not a test: report the failure and go on
-        extras.append(("hall figures", f"failed: {str(exc)[:200]}"))
-    return found
+        _run(bench)
+    # Figures, not a test: whatever broke, report it and go on.
+    except Exception as exc:  # noqa: BLE001
+        bench.note("hall figures", f"failed: {str(exc)[:200]}")
 
 
-def _run(
-    stack: Any,
-    app_url: str,
-    bench_dir: Path,
-    seconds: float,
-    bare: WrkResult | None,
-    extras: list[tuple[str, str]],
-    found: Found,
-) -> None:
-    from ops.bench import free_port  # the bench's own helpers (imported late: no cycle)
-
+def _run(bench: Bench) -> None:
+    stack, app_url, bench_dir, seconds = bench.stack, bench.app_url, bench.dir, bench.seconds
     session = httpx.post(
         f"{app_url}/api/v1/admin/session",
         json={"username": "admin", "password": "Mengcheng@2026"},
@@ -220,26 +201,33 @@ def _run(
     per_cpu = [_ratio(r, qc, f, fc) for f, r, fc, qc in rounds]
     middle = sorted(range(ROUNDS), key=lambda i: per_cpu[i])[ROUNDS // 2]
     floor, redirect = rounds[middle][0], rounds[middle][1]
-    found.append(("bare Sanic redirect /r/{code} (50 conn)", floor, "", ""))
+    bench.rows.append(Row("bare Sanic redirect /r/{code} (50 conn)", floor))
     verdict = ("PASS" if per_cpu[middle] >= 0.5 else "MISS") + f" ({per_cpu[middle]:.0%} per CPU-s)"
-    found.append(("/q/{code} 302 + scan recorded (50 conn)", redirect, ">= 50% of bare", verdict))
+    bench.rows.append(
+        Row(
+            "/q/{code} 302 + scan recorded (50 conn)",
+            redirect,
+            target=">= 50% of bare",
+            verdict=verdict,
+        )
+    )
     time.sleep(2)  # the writer flushes every half second
     stored = _scan_total(app_url, auth, codes) - before
-    extras.append(
-        (
+    bench.note(
+        *(
             "/q/{code} vs bare redirect, requests per CPU-second (median; rounds)",
             f"{per_cpu[middle]:.0%}; " + ", ".join(f"{x:.0%}" for x in per_cpu),
         )
     )
-    extras.append(
-        (
+    bench.note(
+        *(
             "/q/{code} vs bare redirect, requests per second (rounds)",
             ", ".join(f"{x:.0%}" for x in wall),
         )
     )
     # wrk stops with requests in flight, so a few more scans than answers can be stored.
-    extras.append(
-        (
+    bench.note(
+        *(
             "scans stored / redirects answered (warm-ups included)",
             f"{stored:,} / {answered:,}",
         )
@@ -255,8 +243,8 @@ def _run(
         pdf.raise_for_status()
     best = min(timings)
     verdict = "PASS" if max(timings) < POSTER_GOAL_S else "MISS"
-    extras.append(
-        (
+    bench.note(
+        *(
             f"poster PDF, {SPOTS} A4 pages ({len(pdf.content) // 1024} KiB)",
             f"{timings[0]:.2f} s first, {best:.2f} s best (goal < 3 s): {verdict}",
         )
@@ -267,7 +255,7 @@ def _run(
     for path in paths:  # made once, as the console would have
         httpx.get(app_url + path, headers=auth, timeout=30).raise_for_status()
     _, image = _wrk(app_url, bench_dir, "hall-image", paths, auth, seconds)
-    found.append(("QR image.png cached, staff auth (50 conn)", image, "figure", ""))
+    bench.rows.append(Row("QR image.png cached, staff auth (50 conn)", image, target="figure"))
     etag = httpx.get(app_url + paths[0], headers=auth, timeout=30).headers["etag"]
     _, revalidated = _wrk(
         app_url,
@@ -277,9 +265,10 @@ def _run(
         {**auth, "If-None-Match": etag.replace('"', '\\"')},
         seconds,
     )
-    found.append(("QR image.png 304 revalidation (50 conn)", revalidated, "figure", ""))
-    if bare and bare.ok_rps:
-        extras.append(("cached QR image vs bare JSON", f"{image.ok_rps / bare.ok_rps:.0%}"))
+    bench.rows.append(Row("QR image.png 304 revalidation (50 conn)", revalidated, target="figure"))
+    if bench.bare and bench.bare.ok_rps:
+        ratio = image.ok_rps / bench.bare.ok_rps
+        bench.note("cached QR image vs bare JSON", f"{ratio:.0%}")
 
 
 def main() -> None:
