@@ -13,10 +13,15 @@ from sanic_ext import openapi
 from gateway.auth import audit_request, staff_required
 from gateway.auth.decorators import client_ip
 from gateway.clock import local_date, now
-from gateway.errors import NotFound, parse_body, parse_query
-from gateway.openapi import json_body, returns
+from gateway.errors import NotFound, parse_body, parse_query, route_max_length
+from gateway.openapi import json_body, query, returns
+from gateway.paging import page_answer
 from mini_program.hall import images, posters, service, stats, targets
 from mini_program.hall.schemas import (
+    CODE_MAX_LENGTH,
+    DaysQuery,
+    HallInfo,
+    HeatTable,
     ImageQuery,
     PosterQuery,
     ScanAnswer,
@@ -37,6 +42,8 @@ admin = Blueprint("hall_admin", url_prefix="/api/v1/admin/qr")
 mp = Blueprint("hall_mp", url_prefix="/api/v1/mp")
 bp = Blueprint.group(admin, mp)
 
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Images are staff-only: browsers keep them privately and revalidate with the ETag each time.
 IMAGE_CACHE = "private, no-cache"
 
@@ -70,23 +77,15 @@ def download(body: bytes, content_type: str, filename: str) -> HTTPResponse:
 
 @admin.get("/spots")
 @openapi.tag("hall")
-@openapi.parameter("q", str, "query", description="按编号、名称或位置查找")
-@openapi.parameter("page", int, "query", description="页码，1–10000")
-@openapi.parameter("per_page", int, "query", description="每页条数，1–100")
+@query(SpotListQuery)
 @returns(SpotList)
 @staff_required(READ)
 async def list_spots(request: Request) -> HTTPResponse:
     """Every spot with its code, target and scan address."""
-    query = parse_query(request, SpotListQuery)
-    rows, total = await service.list_spots(q=query.q, page=query.page, per_page=query.per_page)
-    return json(
-        {
-            "items": [service.spot_to_dict(s) for s in rows],
-            "total": total,
-            "page": query.page,
-            "per_page": query.per_page,
-        }
-    )
+    asked = parse_query(request, SpotListQuery)
+    rows, total = await service.list_spots(q=asked.q, page=asked.page, per_page=asked.per_page)
+    items = [service.spot_to_dict(s) for s in rows]
+    return json(page_answer(items, total=total, page=asked.page, per_page=asked.per_page))
 
 
 @admin.post("/spots")
@@ -104,6 +103,7 @@ async def create_spot(request: Request) -> HTTPResponse:
 
 
 @admin.get("/spots/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("hall")
 @returns(SpotAnswer)
 @staff_required(READ)
@@ -113,6 +113,7 @@ async def get_spot(request: Request, code: str) -> HTTPResponse:
 
 
 @admin.patch("/spots/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("hall")
 @json_body(SpotUpdate)
 @returns(SpotAnswer)
@@ -127,34 +128,21 @@ async def update_spot(request: Request, code: str) -> HTTPResponse:
 
 
 async def _image(request: Request, code: str, kind: str) -> HTTPResponse:
-    query = parse_query(request, ImageQuery)
+    asked = parse_query(request, ImageQuery)
     spot = await service.get_spot(code=code)
-    etag = images.etag_for(service.image_key(spot, kind, query))
+    etag = images.etag_for(service.image_key(spot, kind, asked))
     cached = not_modified(request, etag)
     if cached is not None:
         return cached
-    body = await service.spot_image(spot=spot, kind=kind, query=query)
+    body = await service.spot_image(spot=spot, kind=kind, query=asked)
     content_type = "image/png" if kind == "png" else "image/svg+xml"
     return image_response(body, etag, content_type)
 
 
-_IMAGE_PARAMS = (
-    ("size", int, "边长（像素），128–2048，默认 512"),
-    ("margin", int, "留白（模块数），0–16，默认 4"),
-    ("ecc", str, "纠错等级 L/M/Q/H；默认 M，加徽标时为 H"),
-    ("logo", str, "1：中间加县徽标（纠错等级 H）"),
-)
-
-
-def _image_params(handler: Any) -> Any:
-    for name, kind, text in reversed(_IMAGE_PARAMS):
-        handler = openapi.parameter(name, kind, "query", description=text)(handler)
-    return handler
-
-
 @admin.get("/spots/<code:str>/image.png")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("hall")
-@_image_params
+@query(ImageQuery)
 @openapi.response(200, {"image/png": {"type": "string", "format": "binary"}}, "PNG 二维码")
 @openapi.response(304, None, "未变化（ETag）")
 @staff_required(READ)
@@ -164,8 +152,9 @@ async def spot_png(request: Request, code: str) -> HTTPResponse:
 
 
 @admin.get("/spots/<code:str>/image.svg")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("hall")
-@_image_params
+@query(ImageQuery)
 @openapi.response(200, {"image/svg+xml": {"type": "string"}}, "SVG 二维码")
 @openapi.response(304, None, "未变化（ETag）")
 @staff_required(READ)
@@ -175,43 +164,43 @@ async def spot_svg(request: Request, code: str) -> HTTPResponse:
 
 
 @admin.get("/spots/<code:str>/wxacode.png")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("hall")
-@openapi.parameter("width", int, "query", description="边长（像素），280–1280，默认 430")
+@query(WxacodeQuery)
 @openapi.response(200, {"image/png": {"type": "string", "format": "binary"}}, "小程序码")
 @openapi.response(304, None, "未变化（ETag）")
 @staff_required(READ)
 async def spot_wxacode(request: Request, code: str) -> HTTPResponse:
     """The spot's mini-program code (getwxacodeunlimit, scene = the code), fetched once."""
-    query = parse_query(request, WxacodeQuery)
+    asked = parse_query(request, WxacodeQuery)
     spot = await service.get_spot(code=code)
-    etag = images.etag_for(service.wxacode_key(spot, query.width))
+    etag = images.etag_for(service.wxacode_key(spot, asked.width))
     cached = not_modified(request, etag)
     if cached is not None:
         return cached
-    body = await service.spot_wxacode(spot=spot, width=query.width)
+    body = await service.spot_wxacode(spot=spot, width=asked.width)
     return image_response(body, etag, "image/png")
 
 
 @admin.get("/spots/<code:str>/scans")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("hall")
-@openapi.parameter("from", str, "query", description="起始日期 YYYY-MM-DD")
-@openapi.parameter("to", str, "query", description="截止日期 YYYY-MM-DD")
-@openapi.parameter("by", str, "query", description="day（默认，最多 366 天）或 hour（最多 31 天）")
+@query(ScansQuery)
 @returns(ScanSeries)
 @staff_required(READ)
 async def spot_scans(request: Request, code: str) -> HTTPResponse:
     """Scans of a spot per day or per hour: people, distinct visitors, bots, channels."""
-    query = parse_query(request, ScansQuery)
+    asked = parse_query(request, ScansQuery)
     spot = await service.get_spot(code=code)
-    start, end = query.span(local_date(now()))
-    figures = await stats.series(spot=spot, start=start, end=end, by=query.by)
+    start, end = asked.span(local_date(now()))
+    figures = await stats.series(spot=spot, start=start, end=end, by=asked.by)
     return json({"spot": service.spot_to_dict(spot), **figures})
 
 
 @admin.get("/heat")
 @openapi.tag("hall")
-@openapi.parameter("from", str, "query", description="起始日期 YYYY-MM-DD")
-@openapi.parameter("to", str, "query", description="截止日期 YYYY-MM-DD")
+@query(DaysQuery)
+@returns(HeatTable)
 @staff_required(READ)
 async def heat(request: Request) -> HTTPResponse:
     """The hall's heat table: scans by people per spot and hour of the day."""
@@ -221,43 +210,38 @@ async def heat(request: Request) -> HTTPResponse:
 
 
 def _range(request: Request) -> tuple[date, date]:
-    query = parse_query(request, ScansQuery)
-    return query.span(local_date(now()))
+    return parse_query(request, DaysQuery).span(local_date(now()))
 
 
 @admin.get("/scans.csv")
 @openapi.tag("hall")
-@openapi.parameter("from", str, "query", description="起始日期 YYYY-MM-DD")
-@openapi.parameter("to", str, "query", description="截止日期 YYYY-MM-DD")
+@query(DaysQuery)
+@openapi.response(200, {CSV: {"type": "string"}}, "CSV（UTF-8 带 BOM）")
 @staff_required(READ)
 async def export_csv(request: Request) -> HTTPResponse:
     """Scans per spot and day as CSV (UTF-8 with BOM, Chinese headers)."""
     start, end = _range(request)
     rows = await stats.daily_rows(start=start, end=end)
-    return download(stats.to_csv(rows), "text/csv; charset=utf-8", f"扫码统计_{start}_{end}.csv")
+    return download(stats.to_csv(rows), CSV, f"扫码统计_{start}_{end}.csv")
 
 
 @admin.get("/scans.xlsx")
 @openapi.tag("hall")
-@openapi.parameter("from", str, "query", description="起始日期 YYYY-MM-DD")
-@openapi.parameter("to", str, "query", description="截止日期 YYYY-MM-DD")
+@query(DaysQuery)
+@openapi.response(200, {XLSX: {"type": "string", "format": "binary"}}, "Excel 工作簿")
 @staff_required(READ)
 async def export_xlsx(request: Request) -> HTTPResponse:
     """Scans per spot and day as an Excel workbook."""
     start, end = _range(request)
     rows = await stats.daily_rows(start=start, end=end)
     body = stats.to_xlsx(rows, title=f"政务公开专区扫码统计（{start} 至 {end}）")
-    return download(
-        body,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"扫码统计_{start}_{end}.xlsx",
-    )
+    return download(body, XLSX, f"扫码统计_{start}_{end}.xlsx")
 
 
 async def _chosen(request: Request) -> list[dict[str, Any]]:
-    query = parse_query(request, PosterQuery)
+    asked = parse_query(request, PosterQuery)
     found = []
-    for code in query.code_list:
+    for code in asked.code_list:
         try:
             found.append(service.spot_to_dict(await service.get_spot(code=code)))
         except NotFound as exc:
@@ -267,7 +251,7 @@ async def _chosen(request: Request) -> list[dict[str, Any]]:
 
 @admin.get("/posters.pdf")
 @openapi.tag("hall")
-@openapi.parameter("codes", str, "query", description="逗号分隔的二维码编号", required=True)
+@query(PosterQuery)
 @openapi.response(200, {"application/pdf": {"type": "string", "format": "binary"}}, "A4 海报")
 @staff_required(READ)
 async def posters_pdf(request: Request) -> HTTPResponse:
@@ -278,7 +262,7 @@ async def posters_pdf(request: Request) -> HTTPResponse:
 
 @admin.get("/labels.pdf")
 @openapi.tag("hall")
-@openapi.parameter("codes", str, "query", description="逗号分隔的二维码编号", required=True)
+@query(PosterQuery)
 @openapi.response(200, {"application/pdf": {"type": "string", "format": "binary"}}, "标签页")
 @staff_required(READ)
 async def labels_pdf(request: Request) -> HTTPResponse:
@@ -315,6 +299,7 @@ async def report_scan(request: Request) -> HTTPResponse:
 
 @mp.get("/hall")
 @openapi.tag("mini-program")
+@returns(HallInfo)
 async def hall_info(request: Request) -> HTTPResponse:
     """The service hall's help desk: phone, opening hours, how to ask (咨询留言 page)."""
     info = posters.hall_info()

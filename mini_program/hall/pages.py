@@ -17,11 +17,11 @@ from gateway.auth.csrf import form_of
 from gateway.clock import local_date, now
 from gateway.console import register_nav, register_tile, render
 from gateway.console.charts import bar_chart, line_chart
-from gateway.errors import ApiError, Invalid, NotFound, fields_from_validation
+from gateway.errors import ApiError, Invalid, NotFound, fields_from_validation, route_max_length
 from mini_program.hall import posters, service, stats, targets
 from mini_program.hall.api import audit_spot, download
 from mini_program.hall.models import CHANNEL_LABELS, Channel, QrScan
-from mini_program.hall.schemas import ScansQuery, SpotCreate, SpotUpdate
+from mini_program.hall.schemas import CODE_MAX_LENGTH, ScansQuery, SpotCreate, SpotUpdate
 
 READ, MANAGE = "qr.read", "qr.manage"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -64,7 +64,9 @@ def _target_from_form(form: Any) -> dict[str, Any]:
     if spec and value:
         name = next(iter(spec.params), None)
         if name:
-            params[name] = value
+            # The form's text becomes the number an id is (the API takes ids as numbers).
+            is_id = spec.params[name] == "id" and value.isdigit()
+            params[name] = int(value) if is_id else value
     return {"page": page, "params": params}
 
 
@@ -76,7 +78,7 @@ def _heat_levels(rows: list[dict[str, Any]]) -> None:
 
 
 @bp.get("/qr")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def spots_page(request: Request) -> HTTPResponse:
     """Every spot, the create form, posters, the heat table and the exports."""
@@ -115,7 +117,7 @@ async def _render_list(
 
 
 @bp.post("/qr")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(MANAGE)
 async def create_spot(request: Request) -> HTTPResponse:
     """The console's create form (same rules as the API)."""
@@ -141,7 +143,7 @@ async def create_spot(request: Request) -> HTTPResponse:
 
 
 @bp.get("/qr/print")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def print_spots(request: Request) -> HTTPResponse:
     """The chosen spots as A4 posters or as a sheet of terminal labels (PDF)."""
@@ -161,7 +163,8 @@ async def print_spots(request: Request) -> HTTPResponse:
 
 
 @bp.get("/qr/<code:str>")
-@openapi.tag("console")
+@route_max_length(code=CODE_MAX_LENGTH)
+@openapi.exclude()
 @staff_required(READ)
 async def spot_page(request: Request, code: str) -> HTTPResponse:
     """One spot: images, scans by day and by hour, channels, the edit form."""
@@ -217,7 +220,8 @@ async def _render_spot(
 
 
 @bp.post("/qr/<code:str>")
-@openapi.tag("console")
+@route_max_length(code=CODE_MAX_LENGTH)
+@openapi.exclude()
 @staff_required(MANAGE)
 async def update_spot(request: Request, code: str) -> HTTPResponse:
     """Save the edit form, or switch a spot on or off."""

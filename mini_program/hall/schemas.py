@@ -7,30 +7,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from gateway.openapi import ResponseModel
+from gateway.paging import PageQuery
+from gateway.schemas import PatchModel
 from mini_program.hall import targets
 
-MAX_PAGE = 10000
-CODE_PATTERN = r"^[0-9A-Za-z]{1,16}$"
-
-
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    per_page: int = Field(20, ge=1, le=100)
-
-
-class Target(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    page: str | None = Field(None, description="小程序页面，如 pages/item/index")
-    params: dict[str, Any] | None = Field(None, description='页面参数，如 {"id": 12}')
-    path: str | None = Field(None, description="本站页面，如 /hall")
+# A spot's code column (codes made here are 6 characters; the column leaves room).
+CODE_MAX_LENGTH = 16
+# The document states the targets the validator takes (built from the same rules).
+TARGET_SCHEMA = targets.json_schema()
+TARGET_TEXT = '{"page", "params"}（本小程序页面）或 {"path"}（本站页面）'
 
 
 def _target(value: Any) -> dict[str, Any]:
-    if isinstance(value, Target):
-        value = value.model_dump(exclude_none=True)
     return targets.validate(value)
 
 
@@ -46,7 +35,7 @@ class SpotCreate(BaseModel):
 
     name: str = Field(..., max_length=64, description="名称，如「3 号查询机」")
     place: str = Field("", max_length=128, description="位置，如「一楼政务公开专区」")
-    target: dict[str, Any] = Field(..., description='{"page", "params"} 或 {"path"}')
+    target: dict[str, Any] = Field(..., description=TARGET_TEXT, json_schema_extra=TARGET_SCHEMA)
 
     @field_validator("name")
     @classmethod
@@ -64,13 +53,15 @@ class SpotCreate(BaseModel):
         return _target(value)
 
 
-class SpotUpdate(BaseModel):
+class SpotUpdate(PatchModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, max_length=64)
     place: str | None = Field(None, max_length=128)
-    target: dict[str, Any] | None = None
-    enabled: bool | None = None
+    target: dict[str, Any] | None = Field(
+        None, description=TARGET_TEXT, json_schema_extra=TARGET_SCHEMA
+    )
+    enabled: bool | None = Field(None, description="false：停用（扫码显示已停用说明页）")
 
     @field_validator("name")
     @classmethod
@@ -88,11 +79,11 @@ class SpotUpdate(BaseModel):
         return None if value is None else _target(value)
 
 
-class SpotOut(BaseModel):
+class SpotOut(ResponseModel):
     code: str
     name: str
     place: str
-    target: dict[str, Any]
+    target: dict[str, Any] = Field(..., json_schema_extra=TARGET_SCHEMA)
     target_label: str
     enabled: bool
     version: int
@@ -103,11 +94,11 @@ class SpotOut(BaseModel):
     updated_at: str | None
 
 
-class SpotAnswer(BaseModel):
+class SpotAnswer(ResponseModel):
     spot: SpotOut
 
 
-class SpotList(BaseModel):
+class SpotList(ResponseModel):
     items: list[SpotOut]
     total: int
     page: int
@@ -152,44 +143,66 @@ class WxacodeQuery(BaseModel):
 MAX_DAYS = {"day": 366, "hour": 31}
 
 
+def _check_range(start: date | None, end: date | None, by: str) -> None:
+    if end and start:
+        if start > end:
+            raise ValueError("截止日期不能早于起始日期")
+        if (end - start).days >= MAX_DAYS[by]:
+            raise ValueError("时间范围太长（按小时最多 31 天，按日最多 366 天）")
+
+
+def _span(start: date | None, end: date | None, by: str, today: date) -> tuple[date, date]:
+    """The range asked for; by default the last 30 days (by day) or today (by hour)."""
+    end = end or (min(today, start + timedelta(days=MAX_DAYS[by] - 1)) if start else today)
+    default_days = 30 if by == "day" else 1
+    return start or end - timedelta(days=default_days - 1), end
+
+
 class ScansQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    by: Literal["day", "hour"] = Field("day", description="day 按日，hour 按小时")
+    by: Literal["day", "hour"] = Field("day", description="day 按日，hour 按小时（最多 31 天）")
     date_from: date | None = Field(None, alias="from", description="起始日期 YYYY-MM-DD")
     date_to: date | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD")
 
     @field_validator("date_to")
     @classmethod
     def _range(cls, value: date | None, info: ValidationInfo) -> date | None:
-        start, by = info.data.get("date_from"), info.data.get("by", "day")
-        if value and start:
-            if start > value:
-                raise ValueError("截止日期不能早于起始日期")
-            if (value - start).days >= MAX_DAYS[by]:
-                raise ValueError("时间范围太长（按小时最多 31 天，按日最多 366 天）")
+        _check_range(info.data.get("date_from"), value, info.data.get("by", "day"))
         return value
 
     def span(self, today: date) -> tuple[date, date]:
-        """The range asked for; by default the last 30 days (by day) or today (by hour)."""
-        end = self.date_to or (
-            min(today, self.date_from + timedelta(days=MAX_DAYS[self.by] - 1))
-            if self.date_from
-            else today
-        )
-        default_days = 30 if self.by == "day" else 1
-        start = self.date_from or end - timedelta(days=default_days - 1)
-        return start, end
+        return _span(self.date_from, self.date_to, self.by, today)
 
 
-class ScanPoint(BaseModel):
+class DaysQuery(BaseModel):
+    """A range of whole days (the heat table, the exports): the last 30 days by default."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    date_from: date | None = Field(None, alias="from", description="起始日期 YYYY-MM-DD")
+    date_to: date | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD（最多 366 天）")
+
+    @field_validator("date_to")
+    @classmethod
+    def _range(cls, value: date | None, info: ValidationInfo) -> date | None:
+        _check_range(info.data.get("date_from"), value, "day")
+        return value
+
+    def span(self, today: date) -> tuple[date, date]:
+        return _span(self.date_from, self.date_to, "day", today)
+
+
+class ScanPoint(ResponseModel):
     at: str = Field(..., description="日期（按日）或小时起点（按小时）")
     scans: int
     visitors: int
     bots: int
 
 
-class ScanSeries(BaseModel):
+class ScanSeries(ResponseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     spot: SpotOut
     by: str
     date_from: str = Field(..., alias="from")
@@ -202,26 +215,33 @@ class ScanSeries(BaseModel):
 
 
 class ScanReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Exactly one of the two, as the document says.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["q"]}, {"required": ["scene"]}]},
+    )
 
-    q: str | None = Field(None, max_length=512, description="普通链接二维码打开时的 query.q")
-    scene: str | None = Field(None, max_length=64, description="小程序码打开时的 query.scene")
-
-    @field_validator("scene")
-    @classmethod
-    def _one(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if bool(value) == bool(info.data.get("q")):
-            raise ValueError("请提供 q 或 scene 之一")
-        return value
+    q: str = Field(
+        None,  # type: ignore[assignment]  # left out unless sent; never null
+        min_length=1,
+        max_length=512,
+        description="普通链接二维码打开时的 query.q",
+    )
+    scene: str = Field(
+        None,  # type: ignore[assignment]  # left out unless sent; never null
+        min_length=1,
+        max_length=64,
+        description="小程序码打开时的 query.scene",
+    )
 
     @model_validator(mode="after")
-    def _something(self) -> ScanReport:
-        if not self.q and not self.scene:
+    def _one(self) -> ScanReport:
+        if (self.q is None) == (self.scene is None):
             raise ValueError("请提供 q 或 scene 之一")
         return self
 
 
-class ScanAnswer(BaseModel):
+class ScanAnswer(ResponseModel):
     code: str
     name: str
     place: str
@@ -248,3 +268,27 @@ class PosterQuery(BaseModel):
     @property
     def code_list(self) -> list[str]:
         return self.codes.split(",")
+
+
+class HeatRow(ResponseModel):
+    code: str
+    name: str
+    place: str
+    hours: list[int] = Field(..., description="0–23 点各小时的扫码人次（不含机器人）")
+    total: int
+
+
+class HeatTable(ResponseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    date_from: str = Field(..., alias="from")
+    date_to: str = Field(..., alias="to")
+    spots: list[HeatRow]
+
+
+class HallInfo(ResponseModel):
+    hall_name: str
+    help_desk_phone: str
+    hours: str
+    ask_hotline: str
+    ask_text: str

@@ -42,13 +42,13 @@ PAGES: dict[str, PageSpec] = {
 }
 
 # Product pages a spot may point at directly: the kiosk, the terminal's application form
-# (built by the applications room) and the mobile pages above.
-_PRODUCT_PATHS = (
-    re.compile(r"^/hall$"),
-    re.compile(r"^/hall/apply$"),
-    re.compile(r"^/m/$"),
-    re.compile(r"^/m/(items|documents|domains|open-days)/[1-9][0-9]{0,9}$"),
-    re.compile(r"^/m/(search|normative|open-days|ask)$"),
+# (built by the applications room) and the mobile pages above; a search may carry its words
+# (raw, not percent-encoded: the document states this very pattern).
+PATH_RE = re.compile(
+    r"^(?:/hall|/hall/apply|/m/"
+    r"|/m/(?:items|documents|domains|open-days)/[1-9][0-9]{0,9}"
+    r"|/m/(?:search|normative|open-days|ask)"
+    rf"|/m/search\?q=[^\s&#=%+?]{{1,{MAX_TEXT_PARAM}}})$"
 )
 _WEB_TO_PAGE = [
     (re.compile(r"^/m/items/(\d+)$"), "pages/item/index"),
@@ -73,7 +73,7 @@ def validate(raw: Any) -> dict[str, Any]:
     if "page" in raw and "path" in raw:
         raise ValueError("目标只能是小程序页面或本站页面之一")
     if "page" in raw:
-        return _validate_page(raw.get("page"), raw.get("params") or {})
+        return _validate_page(raw.get("page"), raw.get("params", {}))
     if "path" in raw:
         if "params" in raw:
             raise ValueError("本站页面的参数请写在 path 中")
@@ -82,9 +82,8 @@ def validate(raw: Any) -> dict[str, Any]:
 
 
 def _validate_page(page: Any, params: Any) -> dict[str, Any]:
-    if not isinstance(page, str) or page.lstrip("/") not in PAGES:
+    if not isinstance(page, str) or page not in PAGES:
         raise ValueError("只能指向本小程序的页面（如 pages/item/index）")
-    page = page.lstrip("/")
     spec = PAGES[page]
     if not isinstance(params, dict):
         raise ValueError("页面参数应为对象")
@@ -100,15 +99,15 @@ def _param(spec: PageSpec, name: str, value: Any) -> Any:
     if kind is None:
         raise ValueError(f"页面「{spec.label}」没有参数 {name}")
     if kind == "id":
-        text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-        if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        # Taken as sent: "12" is not an id (the console's form converts its text first).
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ID:
             raise ValueError(f"参数 {name} 应为正整数")
-        return int(text)
+        return value
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"参数 {name} 应为非空文本")
     if len(value) > MAX_TEXT_PARAM:
         raise ValueError(f"参数 {name} 最多 {MAX_TEXT_PARAM} 个字")
-    return value.strip()
+    return value
 
 
 def _validate_path(path: Any) -> str:
@@ -117,24 +116,56 @@ def _validate_path(path: Any) -> str:
     parts = urlsplit(path)
     if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
         raise ValueError("只能指向本站页面，不能指向外部网址")
-    if any(ord(ch) < 33 for ch in path) or "\\" in path or parts.fragment:
-        raise ValueError("路径含有不允许的字符")
-    if not any(p.match(parts.path) for p in _PRODUCT_PATHS):
-        raise ValueError("只能指向本站的公开页面（如 /hall、/m/items/12）")
-    if parts.query:
-        if parts.path != "/m/search":
-            raise ValueError("这个页面不带查询参数")
-        query = dict(parse_qsl(parts.query))
-        if set(query) != {"q"} or not query["q"].strip() or len(query["q"]) > MAX_TEXT_PARAM:
-            raise ValueError("搜索页只带一个查询参数 q（最多 50 个字）")
-        return "/m/search?" + urlencode({"q": query["q"].strip()})
-    return parts.path
+    if not PATH_RE.match(path):
+        raise ValueError("只能指向本站的公开页面（如 /hall、/m/items/12、/m/search?q=低保）")
+    return path
+
+
+def json_schema() -> dict[str, Any]:
+    """What the document says a target is: one object per page with its parameters, or a
+    product path; built from PAGES and PATH_RE, the validator's own rules."""
+    options: list[dict[str, Any]] = []
+    for page, spec in PAGES.items():
+        properties = {
+            name: (
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                if kind == "id"
+                else {"type": "string", "pattern": r"\S", "maxLength": MAX_TEXT_PARAM}
+            )
+            for name, kind in spec.params.items()
+        }
+        params: dict[str, Any] = {
+            "type": "object",
+            "properties": properties,
+            "required": list(spec.required),
+            "additionalProperties": False,
+        }
+        option: dict[str, Any] = {
+            "type": "object",
+            "title": spec.label,
+            "properties": {"page": {"const": page}, "params": params},
+            "required": ["page", "params"] if spec.required else ["page"],
+            "additionalProperties": False,
+        }
+        options.append(option)
+    path = {"type": "string", "pattern": PATH_RE.pattern}
+    options.append(
+        {
+            "type": "object",
+            "title": "本站页面",
+            "properties": {"path": path},
+            "required": ["path"],
+            "additionalProperties": False,
+        }
+    )
+    return {"oneOf": options}
 
 
 def web_path(target: dict[str, Any]) -> str:
     """The product page a browser outside WeChat is sent to."""
     if "path" in target:
-        return str(target["path"])
+        # A search's words are kept as typed; the address a browser is sent to is encoded.
+        return quote(str(target["path"]), safe="/?=")
     spec = PAGES[target["page"]]
     params = target.get("params") or {}
     path = spec.web.format(**params)

@@ -14,18 +14,20 @@ from typing import Any
 
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sanic import Blueprint, Request, Sanic
+from sanic import Blueprint, DefaultSanic, Request
 from sanic.response import HTTPResponse, html
 from sanic_ext import openapi
 
 from gateway.auth.decorators import client_ip
 from gateway.config import get_settings
 from gateway.console import render_fragment
-from gateway.errors import NotFound
+from gateway.errors import ErrorBody, NotFound, route_max_length
+from gateway.openapi import inline_schema
 from mini_program.catalogue import search as catalogue_search
 from mini_program.catalogue import service as catalogue
 from mini_program.hall import images, posters, recorder, service
 from mini_program.hall.models import Channel
+from mini_program.hall.schemas import CODE_MAX_LENGTH
 from mini_program.open_days import service as open_days
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -65,7 +67,7 @@ _ACCESS_FILTER = _NoScanAddresses()
 
 
 @bp.before_server_start
-async def _start(app: Sanic) -> None:
+async def _start(app: DefaultSanic) -> None:
     access = logging.getLogger("sanic.access")
     if _ACCESS_FILTER not in access.filters:
         access.addFilter(_ACCESS_FILTER)
@@ -73,7 +75,7 @@ async def _start(app: Sanic) -> None:
 
 
 @bp.before_server_stop
-async def _stop(app: Sanic) -> None:
+async def _stop(app: DefaultSanic) -> None:
     # Before the database closes (after_server_stop): buffered scans are written, not lost.
     await recorder.writer.stop()
 
@@ -99,11 +101,15 @@ def missing(layout: str, message: str) -> HTTPResponse:
 
 # --- /q/{code} -------------------------------------------------------------------------------
 
+_MISSING = {"text/html": {"type": "string"}, "application/json": inline_schema(ErrorBody)}
+
 
 @bp.get("/q/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.tag("hall")
 @openapi.response(302, None, "微信内跳转小程序；其他浏览器跳转本站手机页面")
-@openapi.response(404, None, "二维码不存在或已停用：中文说明页")
+# Longer than any code: the one error shape, like every route (no scanner holds one).
+@openapi.response(404, _MISSING, "二维码不存在或已停用：中文说明页（带服务台电话）")
 async def scan(request: Request, code: str) -> HTTPResponse:
     """A scanned spot: counted, then sent on with 302 (never 301: a cached redirect is lost)."""
     found = await service.resolve(code)
@@ -294,7 +300,7 @@ def kiosk(template: str, **context: Any) -> HTTPResponse:
 
 
 @bp.get("/hall")
-@openapi.tag("hall")
+@openapi.exclude()
 async def kiosk_home(request: Request) -> HTTPResponse:
     """The query terminal's start screen: search, the 28 domains, normative documents."""
     domains = await catalogue.list_domains()

@@ -17,7 +17,8 @@ from gateway.auth import audit_request, department_scope, staff_required
 from gateway.auth.resident import resident_required
 from gateway.clock import SHANGHAI
 from gateway.errors import parse_body, parse_query
-from gateway.openapi import json_body, returns
+from gateway.openapi import json_body, query, returns
+from gateway.paging import PageQuery, page_answer
 from mini_program.open_days import service
 from mini_program.open_days.schemas import (
     AttendanceQuery,
@@ -27,12 +28,16 @@ from mini_program.open_days.schemas import (
     MyRegistrations,
     OpenDayAnswer,
     OpenDayCreate,
+    OpenDayDetail,
     OpenDayList,
     OpenDayUpdate,
-    PageQuery,
+    RegistrantList,
     RegistrationAnswer,
     RegistrationCreate,
+    YearAttendance,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 READ, MANAGE, CHECK_IN = "open_days.read", "open_days.manage", "open_days.checkin"
 
@@ -47,19 +52,17 @@ def _scope(request: Request) -> str | None:
 
 @admin.get("")
 @openapi.tag("open-days")
-@openapi.parameter("year", int, "query", description="只看某一年的活动")
-@openapi.parameter("page", int, "query", description="页码，1–10000")
-@openapi.parameter("per_page", int, "query", description="每页条数，1–100")
+@query(ListQuery)
 @returns(OpenDayList)
 @staff_required(READ)
 async def list_events(request: Request) -> HTTPResponse:
     """Open days, newest first (department staff: their own department's)."""
-    query = parse_query(request, ListQuery)
+    asked = parse_query(request, ListQuery)
     rows, total = await service.list_events(
-        department_scope=_scope(request), year=query.year, page=query.page, per_page=query.per_page
+        department_scope=_scope(request), year=asked.year, page=asked.page, per_page=asked.per_page
     )
     items = await service.events_to_dicts(rows)
-    return json({"items": items, "total": total, "page": query.page, "per_page": query.per_page})
+    return json(page_answer(items, total=total, page=asked.page, per_page=asked.per_page))
 
 
 @admin.post("")
@@ -86,17 +89,18 @@ async def create_event(request: Request) -> HTTPResponse:
 
 @admin.get("/attendance")
 @openapi.tag("open-days")
-@openapi.parameter("year", int, "query", description="年份", required=True)
+@query(AttendanceQuery)
+@returns(YearAttendance)
 @staff_required(READ)
 async def year_attendance(request: Request) -> HTTPResponse:
     """A year's open days with registrations and attendance, and the year's totals."""
-    query = parse_query(request, AttendanceQuery)
-    return json(await service.year_attendance(year=query.year, department_scope=_scope(request)))
+    asked = parse_query(request, AttendanceQuery)
+    return json(await service.year_attendance(year=asked.year, department_scope=_scope(request)))
 
 
 @admin.get("/<event_id:int>")
 @openapi.tag("open-days")
-@returns(OpenDayAnswer)
+@returns(OpenDayDetail)
 @staff_required(READ)
 async def get_event(request: Request, event_id: int) -> HTTPResponse:
     """One open day with its attendance figures."""
@@ -144,21 +148,16 @@ async def cancel_event(request: Request, event_id: int) -> HTTPResponse:
 
 @admin.get("/<event_id:int>/registrations")
 @openapi.tag("open-days")
+@query(PageQuery)
+@returns(RegistrantList)
 @staff_required(READ)
 async def list_registrants(request: Request, event_id: int) -> HTTPResponse:
     """Everyone who registered (phones masked): confirmed first, then the waitlist in order."""
-    query = parse_query(request, PageQuery)
+    asked = parse_query(request, PageQuery)
     event = await service.get_event(event_id=event_id, department_scope=_scope(request))
     rows = await service.registrants(event=event)
-    start = (query.page - 1) * query.per_page
-    return json(
-        {
-            "items": rows[start : start + query.per_page],
-            "total": len(rows),
-            "page": query.page,
-            "per_page": query.per_page,
-        }
-    )
+    items = rows[asked.offset : asked.offset + asked.per_page]
+    return json(page_answer(items, total=len(rows), page=asked.page, per_page=asked.per_page))
 
 
 REGISTRANT_COLUMNS = [
@@ -199,6 +198,7 @@ def _local(value: str | None) -> str:
 
 @admin.get("/<event_id:int>/registrations.xlsx")
 @openapi.tag("open-days")
+@openapi.response(200, {XLSX: {"type": "string", "format": "binary"}}, "报名名单（手机号脱敏）")
 @staff_required(READ)
 async def export_registrants(request: Request, event_id: int) -> HTTPResponse:
     """The registrant list as Excel, phones masked."""
@@ -212,7 +212,7 @@ async def export_registrants(request: Request, event_id: int) -> HTTPResponse:
     filename = f"{event.title}_报名名单.xlsx"
     return raw(
         body,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
         headers={
             "Content-Disposition": f'attachment; filename="open-day-{event.id}.xlsx"; '
             f"filename*=UTF-8''{quote(filename)}"
@@ -258,15 +258,14 @@ async def check_in(request: Request, event_id: int) -> HTTPResponse:
 
 @mp.get("")
 @openapi.tag("mini-program")
-@openapi.parameter("page", int, "query", description="页码，1–10000")
-@openapi.parameter("per_page", int, "query", description="每页条数，1–100")
+@query(PageQuery)
 @returns(OpenDayList)
 async def public_events(request: Request) -> HTTPResponse:
     """Open days from today on, soonest first, with places left and the registration state."""
-    query = parse_query(request, PageQuery)
-    items = await service.list_public(page=query.page, per_page=query.per_page)
+    asked = parse_query(request, PageQuery)
+    items = await service.list_public(page=asked.page, per_page=asked.per_page)
     total = await service.count_public()
-    return json({"items": items, "total": total, "page": query.page, "per_page": query.per_page})
+    return json(page_answer(items, total=total, page=asked.page, per_page=asked.per_page))
 
 
 @mp.get("/mine")

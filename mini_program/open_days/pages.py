@@ -106,7 +106,7 @@ async def _render_list(
 
 
 @bp.get("/open-days")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def events_page(request: Request) -> HTTPResponse:
     """Open days with their figures, the year's attendance, and the create form."""
@@ -114,7 +114,7 @@ async def events_page(request: Request) -> HTTPResponse:
 
 
 @bp.post("/open-days")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(MANAGE)
 async def create_event(request: Request) -> HTTPResponse:
     """The console's form for a new open day (the same rules as the API)."""
@@ -181,7 +181,7 @@ async def _render_event(
 
 
 @bp.get("/open-days/<event_id:int>")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def event_page(request: Request, event_id: int) -> HTTPResponse:
     """One open day: figures, registrants (phones masked), export, edit, cancel."""
@@ -192,7 +192,7 @@ async def event_page(request: Request, event_id: int) -> HTTPResponse:
 
 
 @bp.post("/open-days/<event_id:int>")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(MANAGE)
 async def update_event(request: Request, event_id: int) -> HTTPResponse:
     """Save the edit form of an open day, or call it off (`action=cancel`)."""
@@ -231,7 +231,7 @@ async def update_event(request: Request, event_id: int) -> HTTPResponse:
 
 
 @bp.get("/check-in")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(CHECK_IN)
 async def check_in_page(request: Request) -> HTTPResponse:
     """The door: pick today's event, scan tickets with the camera or type the code."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from gateway.clock import SHANGHAI
+from gateway.openapi import ResponseModel
+from gateway.paging import PageQuery
+from gateway.schemas import PatchModel, documented
 
-MAX_PAGE = 10000
 MAX_CAPACITY = 5000
 MAX_COMPANIONS = 4
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -19,13 +20,6 @@ PHONE = re.compile(r"^1[3-9]\d{9}$")
 def _aware(value: datetime) -> datetime:
     # A time typed without an offset is county time (what the console's form sends).
     return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
-
-
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    per_page: int = Field(20, ge=1, le=100)
 
 
 class OpenDayFields(BaseModel):
@@ -77,7 +71,7 @@ class OpenDayCreate(OpenDayFields):
     description: str = Field("", max_length=5000, description="活动介绍")
 
 
-class OpenDayUpdate(OpenDayFields):
+class OpenDayUpdate(OpenDayFields, PatchModel):
     title: str | None = Field(None, max_length=100)
     department: str | None = Field(None, max_length=32)
     starts_at: datetime | None = None
@@ -88,7 +82,7 @@ class OpenDayUpdate(OpenDayFields):
     description: str | None = Field(None, max_length=5000)
 
 
-class OpenDayOut(BaseModel):
+class OpenDayOut(ResponseModel):
     id: int
     title: str
     department: str
@@ -108,11 +102,49 @@ class OpenDayOut(BaseModel):
     )
 
 
-class OpenDayAnswer(BaseModel):
+class Attendance(ResponseModel):
+    registrations: int = Field(..., description="已报名（不含候补、取消）")
+    registered_people: int = Field(..., description="已报名人数（含随行）")
+    waitlisted: int
+    cancelled: int
+    checked_in: int = Field(..., description="已签到的报名")
+    present_people: int = Field(..., description="到场人数（含随行）")
+    rate: float | None = Field(..., description="到场率（到场人数 / 报名人数）")
+
+
+class OpenDayAnswer(ResponseModel):
     open_day: OpenDayOut
 
 
-class OpenDayList(BaseModel):
+class OpenDayDetail(ResponseModel):
+    open_day: OpenDayOut
+    attendance: Attendance
+
+
+class YearEvent(Attendance):
+    id: int
+    title: str
+    department_name: str
+    starts_at: str
+    status: str
+    capacity: int
+
+
+class YearTotals(ResponseModel):
+    events: int = Field(..., description="举办的活动（不含已取消）")
+    cancelled_events: int
+    registered_people: int
+    present_people: int
+    checked_in: int
+
+
+class YearAttendance(ResponseModel):
+    year: int
+    events: list[YearEvent]
+    totals: YearTotals
+
+
+class OpenDayList(ResponseModel):
     items: list[OpenDayOut]
     total: int
     page: int
@@ -127,7 +159,9 @@ class RegistrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(..., max_length=32, description="姓名")
-    phone: str = Field(..., max_length=20, description="手机号（加密保存）")
+    phone: str = Field(
+        ..., description="11 位手机号（加密保存）", json_schema_extra=documented(PHONE)
+    )
     companions: int = Field(0, ge=0, le=MAX_COMPANIONS, description="随行人数 0–4")
 
     @field_validator("name")
@@ -141,13 +175,12 @@ class RegistrationCreate(BaseModel):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        value = re.sub(r"[\s-]", "", value)
         if not PHONE.match(value):
             raise ValueError("请填写 11 位手机号")
         return value
 
 
-class RegistrationOut(BaseModel):
+class RegistrationOut(ResponseModel):
     id: int
     open_day_id: int
     status: str = Field(..., description="confirmed / waitlisted / cancelled")
@@ -160,15 +193,22 @@ class RegistrationOut(BaseModel):
     ticket_qr: str | None = Field(None, description="入场券二维码（PNG data URI）")
     checked_in_at: str | None
     created_at: str | None
-    open_day: dict[str, Any] | None = None
+    open_day: OpenDayOut | None = Field(None, description="所属活动（我的报名中）")
 
 
-class RegistrationAnswer(BaseModel):
+class RegistrationAnswer(ResponseModel):
     registration: RegistrationOut
 
 
-class MyRegistrations(BaseModel):
+class MyRegistrations(ResponseModel):
     items: list[RegistrationOut]
+
+
+class RegistrantList(ResponseModel):
+    items: list[RegistrationOut]
+    total: int
+    page: int
+    per_page: int
 
 
 class CheckInBody(BaseModel):
@@ -184,7 +224,7 @@ class CheckInBody(BaseModel):
         return value
 
 
-class CheckInAnswer(BaseModel):
+class CheckInAnswer(ResponseModel):
     result: str = Field(..., description="checked_in")
     message: str
     name: str

@@ -398,7 +398,7 @@ async def check_in(
     if reg is None:
         raise TicketRefused("入场券无效", code="ticket_invalid", status=422)
     if reg.status == RegStatus.CANCELLED:
-        raise TicketRefused("该报名已取消", code="ticket_cancelled", extra={"name": reg.name})
+        raise TicketRefused(f"该报名已取消（{reg.name}）", code="ticket_cancelled")
     if reg.status == RegStatus.WAITLISTED:
         raise TicketRefused("候补报名，尚未获得名额", code="ticket_waitlisted")
     at = now()
@@ -410,11 +410,9 @@ async def check_in(
         if reg.checked_in_at is None:  # cancelled in the very same moment
             raise TicketRefused("该报名已取消", code="ticket_cancelled")
         when = reg.checked_in_at.astimezone(SHANGHAI).strftime("%H:%M")
-        raise TicketRefused(
-            f"已于 {when} 签到",
-            code="already_checked_in",
-            extra={"name": reg.name, "companions": reg.companions, "checked_in_at": when},
-        )
+        party = f"，随行 {reg.companions} 人" if reg.companions else ""
+        # The one error shape has no room for the registrant: the message names them.
+        raise TicketRefused(f"已于 {when} 签到（{reg.name}{party}）", code="already_checked_in")
     return reg
 
 

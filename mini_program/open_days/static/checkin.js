@@ -55,8 +55,7 @@
           return
         }
         var error = answer.body.error || {}
-        var detail = error.name ? '报名人：' + error.name : ''
-        show(WARN[error.code] ? 'warn' : 'bad', error.message || '签到失败', detail)
+        show(WARN[error.code] ? 'warn' : 'bad', error.message || '签到失败', '')
       })
       .catch(function () {
         show('bad', '网络异常，请重试')
