@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -143,6 +144,16 @@ class WxacodeQuery(BaseModel):
 MAX_DAYS = {"day": 366, "hour": 31}
 
 
+# Query dates are YYYY-MM-DD only: pydantic would also take "0" (a Unix time) or "20260101".
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError("应为日期（YYYY-MM-DD）")
+    return value
+
+
 def _check_range(start: date | None, end: date | None, by: str) -> None:
     if end and start:
         if start > end:
@@ -165,6 +176,11 @@ class ScansQuery(BaseModel):
     date_from: date | None = Field(None, alias="from", description="起始日期 YYYY-MM-DD")
     date_to: date | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD")
 
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso(cls, value: object) -> object:
+        return _iso_date(value)
+
     @field_validator("date_to")
     @classmethod
     def _range(cls, value: date | None, info: ValidationInfo) -> date | None:
@@ -182,6 +198,11 @@ class DaysQuery(BaseModel):
 
     date_from: date | None = Field(None, alias="from", description="起始日期 YYYY-MM-DD")
     date_to: date | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD（最多 366 天）")
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso(cls, value: object) -> object:
+        return _iso_date(value)
 
     @field_validator("date_to")
     @classmethod

@@ -98,9 +98,10 @@ async def list_spots(
     query = QrSpot.all()
     if q and q.strip():
         text = q.strip()
-        query = query.filter(
-            Q(code=text.upper()) | Q(name__icontains=text) | Q(place__icontains=text)
-        )
+        matches = Q(name__icontains=text) | Q(place__icontains=text)
+        code = normalise_code(text)
+        # Only what could be a code is compared with the column (a longer value is an error).
+        query = query.filter(Q(code=code) | matches if code else matches)
     total = await query.count()
     rows = await query.order_by("id").offset((page - 1) * per_page).limit(per_page)
     return list(rows), total
