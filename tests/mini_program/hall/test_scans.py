@@ -306,6 +306,11 @@ async def test_scan_figures_by_day_and_hour_leave_bots_apart(
     assert "to" in assert_error(backwards, 422)["fields"]
     bad = await api.get(f"{QR}/spots/{spot['code']}/scans", headers=headers, params={"by": "week"})
     assert "by" in assert_error(bad, 422)["fields"]
+    # Dates are YYYY-MM-DD only: "0" is not the Unix epoch.
+    epoch = await api.get(f"{QR}/spots/{spot['code']}/scans", headers=headers, params={"to": "0"})
+    assert "to" in assert_error(epoch, 422)["fields"]
+    heat = await api.get(f"{QR}/heat", headers=headers, params={"from": "20260101"})
+    assert "from" in assert_error(heat, 422)["fields"]
 
 
 async def test_heat_table_and_exports_cover_every_spot(api: httpx.AsyncClient, db: None) -> None:

@@ -59,6 +59,9 @@ async def test_codes_cannot_be_guessed_from_one_another(api: httpx.AsyncClient) 
         ({"page": "pages/item/index"}, "需要参数 id"),
         ({"page": "pages/item/index", "params": {"id": -3}}, "正整数"),
         ({"page": "pages/item/index", "params": {"url": "https://x"}}, "没有参数 url"),
+        ({"page": "pages/item/index", "params": {"id": "12"}}, "正整数"),
+        ({"page": "/pages/item/index", "params": {"id": 12}}, "本小程序的页面"),
+        ({"path": "/m/search?q=%E4%BD%8E"}, "公开页面"),
         ({"page": "pages/item/index", "path": "/hall"}, "之一"),
         ("pages/item/index", "应为对象"),
     ],
@@ -82,6 +85,28 @@ async def test_the_hall_apply_page_and_a_search_are_valid_product_targets(
     assert apply["web_path"] == "/hall/apply"
     search = await make_spot(api, headers, target={"path": "/m/search?q=低保"})
     assert search["mp_url"] == "/pages/search/index?q=%E4%BD%8E%E4%BF%9D"
+
+
+async def test_the_spot_list_finds_by_code_name_or_place_and_pages(
+    api: httpx.AsyncClient,
+) -> None:
+    headers = await admin(api)
+    desk = await make_spot(api, headers, name="服务台", target={"path": "/m/ask"})
+    shelf = await make_spot(api, headers, name="公报架 检索甲7")
+    url = f"{QR}/spots"
+    by_code = await api.get(url, headers=headers, params={"q": desk["code"].lower()})
+    assert [s["code"] for s in by_code.json()["items"]] == [desk["code"]]
+    by_name = await api.get(url, headers=headers, params={"q": "检索甲7"})
+    assert [s["code"] for s in by_name.json()["items"]] == [shelf["code"]]
+    # Text longer than any code is still a search by name and place, never an error.
+    nothing = await api.get(url, headers=headers, params={"q": "0" * 64})
+    assert nothing.status_code == 200
+    assert nothing.json()["items"] == []
+    page = await api.get(url, headers=headers, params={"per_page": 1, "page": 2})
+    assert page.json()["page"] == 2
+    assert page.json()["per_page"] == 1
+    assert len(page.json()["items"]) == 1
+    assert_error(await api.get(url, headers=headers, params={"per_page": 101}), 422)
 
 
 async def test_only_staff_with_qr_rights_make_spots(api: httpx.AsyncClient) -> None:
