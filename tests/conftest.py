@@ -160,9 +160,7 @@ def running_app(
             stderr=subprocess.STDOUT,
         )
         try:
-            # Generous: on the shared 2-core machine under other suites' load the app took
-            # 18–35 s to start (imports, jieba's dictionary, sanic-ext), past a 30 s limit.
-            wait_http(url + "/healthz", timeout=120, proc=proc)
+            wait_http(url + "/healthz", proc=proc)
             yield url
         finally:
             proc.terminate()
