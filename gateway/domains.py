@@ -31,6 +31,8 @@ DOMAINS: tuple[str, ...] = (
     "mini_program.notify",
     "mini_program.applications",
     "broadcast",
+    "mini_program.hall",
+    "mini_program.open_days",
 )
 
 

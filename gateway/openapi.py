@@ -143,8 +143,10 @@ def finish_document(document: dict[str, Any]) -> dict[str, Any]:
             if responses.get("default") == {"description": "OK"}:
                 del responses["default"]
             responses.setdefault("default", error)
-            if "204" in responses:  # sanic-ext gives every answer a content; 204 has none
-                responses["204"].pop("content", None)
+            # sanic-ext gives every answer a content; 204 and redirects have none.
+            for status in ("204", "301", "302", "303", "307"):
+                if status in responses:
+                    responses[status].pop("content", None)
     return document
 
 

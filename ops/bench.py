@@ -34,6 +34,7 @@ PART_MODULES = (
     "ops.bench_notify",
     "ops.bench_applications",
     "ops.bench_broadcast",
+    "ops.bench_hall",
 )
 
 # BENCH_DIR lets two benches run side by side (each wipes its directory at the start).

@@ -4,6 +4,7 @@
 # files from npm. Safe to run again: it only installs what is missing.
 #   ops/setup.sh            what `make dev` needs
 #   ops/setup.sh test       plus Chromium for the console tests, wrk for benchmarks, faketime
+#                           and poppler-utils (pdftoppm) to look at generated posters
 #   ops/setup.sh pg         plus PostgreSQL for `make test-pg`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ fi
 command -v npm >/dev/null || want+=(nodejs npm)
 for extra in "$@"; do
   case "$extra" in
-    test) want+=(chromium wrk faketime) ;;
+    test) want+=(chromium wrk faketime poppler-utils) ;;
     pg) want+=(postgresql) ;;
   esac
 done
@@ -67,6 +68,10 @@ if [ ! -f "$vendor/.installed" ] || [ package.json -nt "$vendor/.installed" ]; t
     mkdir -p "$vendor/swagger-ui"
     cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"
     cp node_modules/chart.js/dist/chart.umd.js "$vendor/chart.umd.js"
+    # The door check-in page decodes tickets with ZXing (WebAssembly), served from here too.
+    mkdir -p "$vendor/zxing-wasm"
+    cp node_modules/zxing-wasm/dist/iife/reader/index.js "$vendor/zxing-wasm/reader.js"
+    cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm "$vendor/zxing-wasm/"
     # /docs serves Swagger UI from here: county networks are often closed to CDNs.
     for f in swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js; do
       cp "node_modules/swagger-ui-dist/$f" "$vendor/swagger-ui/${f%.*}.min.${f##*.}"

@@ -56,6 +56,9 @@ Component({
     onMyApplicationsTap() {
       wx.navigateTo({url: '/pages/applications/index'})
     },
+    onOpenDaysTap() {
+      wx.navigateTo({url: '/pages/open-days/index'})
+    },
     onFollowsTap() {
       wx.navigateTo({url: '/pages/follows/index'})
     },

@@ -1,0 +1,1 @@
+"""Government open days: events, registration with capacity and waitlist, signed tickets."""
