@@ -23,7 +23,16 @@ log = logging.getLogger("govmatrix.sandbox")
 def create_app(
     state_dir: Path, *, event_delay: float = 3.0, name: str = "govmatrix-sandbox"
 ) -> Sanic:
-    from matrix.sandbox import api_auth, api_content, api_message, api_wxa, control, followers, page
+    from matrix.sandbox import (
+        api_auth,
+        api_content,
+        api_message,
+        api_records,
+        api_wxa,
+        control,
+        followers,
+        page,
+    )
 
     app = Sanic(name, dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
     app.config.REQUEST_MAX_SIZE = 12 * 1024 * 1024
@@ -35,7 +44,16 @@ def create_app(
     app.ctx.event_delay = event_delay
     app.ctx.tasks = set()
 
-    for module in (control, followers, page, api_auth, api_content, api_message, api_wxa):
+    for module in (
+        control,
+        followers,
+        page,
+        api_auth,
+        api_content,
+        api_message,
+        api_records,
+        api_wxa,
+    ):
         app.blueprint(module.bp)
 
     # A developer opening the sandbox's bare address gets its page, not WeChat's 40066.
@@ -47,14 +65,20 @@ def create_app(
     async def _start(request: Request) -> None:
         request.ctx.appid = None
         request.ctx.errcode = None
+        request.ctx.lose_response = False
 
     @app.on_response
-    async def _record(request: Request, response: HTTPResponse) -> None:
+    async def _record(request: Request, response: HTTPResponse) -> HTTPResponse | None:
         # Every WeChat-facing call is recorded (never its secrets or tokens: only the path).
         if request.path.startswith("/sandbox") or request.path == "/" or request.route is None:
-            return
+            return None
         errcode = request.ctx.errcode if request.ctx.errcode is not None else 0
         app.ctx.store.record_call(request.method, request.path, request.ctx.appid, errcode)
+        if request.ctx.lose_response:
+            # The call took effect but its answer never arrives (fault `rate_lost`): what a
+            # dropped connection or a gateway timeout looks like to the caller.
+            return json_response({"error": "gateway timeout"}, 504)
+        return None
 
     @app.exception(WxError)
     async def _wx_error(request: Request, exc: WxError) -> HTTPResponse:
