@@ -67,6 +67,9 @@ if [ ! -f "$vendor/.installed" ] || [ package.json -nt "$vendor/.installed" ]; t
     mkdir -p "$vendor/swagger-ui"
     cp node_modules/htmx.org/dist/htmx.min.js "$vendor/"
     cp node_modules/chart.js/dist/chart.umd.js "$vendor/chart.umd.js"
+    # The article body editor (push/): Quill's UMD build and its theme, no inline code needed.
+    mkdir -p "$vendor/quill"
+    cp node_modules/quill/dist/quill.js node_modules/quill/dist/quill.snow.css "$vendor/quill/"
     # /docs serves Swagger UI from here: county networks are often closed to CDNs.
     for f in swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js; do
       cp "node_modules/swagger-ui-dist/$f" "$vendor/swagger-ui/${f%.*}.min.${f##*.}"
