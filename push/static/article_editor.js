@@ -143,10 +143,20 @@
     },
   });
   // Under the console's CSP a `style` attribute is never parsed into element.style (not even
-  // in DOMParser's documents), so Quill's own style matcher sees nothing: read the attribute's
-  // text instead, for what WeChat articles keep (colours, emphasis, alignment).
+  // in DOMParser's documents, and each one is reported as a violation), so Quill's own style
+  // matcher sees nothing. Before Quill parses HTML (the saved body, or a paste), each style
+  // attribute is renamed to data-gm-style, whose text the matcher below reads instead: the
+  // colours, emphasis and alignment WeChat articles keep.
+  var STYLE_ATTR = /(\s)style=("[^"]*"|'[^']*')/gi;
+  var convert = quill.clipboard.convert.bind(quill.clipboard);
+  quill.clipboard.convert = function (data, formats) {
+    if (data && data.html) {
+      data = Object.assign({}, data, { html: data.html.replace(STYLE_ATTR, "$1data-gm-style=$2") });
+    }
+    return convert(data, formats);
+  };
   function stylesOf(node) {
-    var raw = node.getAttribute && node.getAttribute("style");
+    var raw = node.getAttribute && node.getAttribute("data-gm-style");
     var out = {};
     if (!raw) return out;
     raw.split(";").forEach(function (part) {
