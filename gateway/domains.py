@@ -24,6 +24,7 @@ from typing import Any
 DOMAINS: tuple[str, ...] = (
     "gateway",
     "gateway.jobs",
+    "gateway.review",
     "mini_program.catalogue",
     "mini_program.account",
     "matrix",
