@@ -70,6 +70,10 @@ def _see_other(location: str) -> HTTPResponse:
     return redirect(location, status=303)
 
 
+def _message(exc: ApiError) -> str:
+    return "；".join(exc.fields.values()) if exc.fields else exc.message
+
+
 def _errors(exc: ValidationError | ApiError) -> dict[str, str]:
     if isinstance(exc, ValidationError):
         return fields_from_validation(exc)
@@ -471,8 +475,7 @@ async def _delivery_action(
             )
             done = "已改期"
     except ApiError as exc:
-        message = "；".join(exc.fields.values()) if exc.fields else exc.message
-        return _see_other(f"/console/pushes/{plan_id}?error={_quote(message)}")
+        return _see_other(f"/console/pushes/{plan_id}?error={_quote(_message(exc))}")
     return _see_other(f"/console/pushes/{plan_id}?message={_quote(done)}")
 
 
@@ -614,6 +617,5 @@ async def set_cover_form(request: Request, code: str) -> HTTPResponse:
         )
         await images.set_default_cover(account_code=code, image_id=image.id, who=who(request))
     except ApiError as exc:
-        message = "；".join(exc.fields.values()) if exc.fields else exc.message
-        return _see_other(f"/console/pushes/settings?message={_quote(message)}")
+        return _see_other(f"/console/pushes/settings?message={_quote(_message(exc))}")
     return _see_other(f"/console/pushes/settings?message={_quote('默认封面已更新')}")

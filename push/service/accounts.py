@@ -13,11 +13,12 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from gateway.audit import record_by
 from gateway.errors import Conflict, Invalid, NotFound
 from matrix import service as matrix
 from push.models import AccountGroup
 from push.schemas import GroupCreate, GroupUpdate
-from push.service.common import StaffRef, write_audit
+from push.service.common import StaffRef
 
 SYSTEMS_FILE = Path(__file__).resolve().parent.parent / "data" / "systems.json"
 # The matrix's platform values of the account kinds a push can use, and WeChat's names.
@@ -129,7 +130,7 @@ async def create_group(*, data: GroupCreate, who: StaffRef) -> dict[str, Any]:
             row = await AccountGroup.create(
                 name=data.name, account_codes=data.accounts, created_by_name=who.name
             )
-            await write_audit(
+            await record_by(
                 who,
                 action="push.group.create",
                 target_type="push_account_group",
@@ -153,7 +154,7 @@ async def update_group(*, group_id: int, data: GroupUpdate, who: StaffRef) -> di
     try:
         async with in_transaction():
             await row.save()
-            await write_audit(
+            await record_by(
                 who,
                 action="push.group.update",
                 target_type="push_account_group",
@@ -171,7 +172,7 @@ async def delete_group(*, group_id: int, who: StaffRef) -> None:
     row = await get_saved_group(group_id=group_id)
     async with in_transaction():
         await row.delete()
-        await write_audit(
+        await record_by(
             who,
             action="push.group.delete",
             target_type="push_account_group",

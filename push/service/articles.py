@@ -8,13 +8,14 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from gateway.audit import record_by
 from gateway.clock import to_iso
 from gateway.errors import Invalid, NotFound
 from mini_program.catalogue import service as catalogue
 from push import content as body_rules
 from push.models import Article, ArticleImage
 from push.schemas import ArticleCreate, ArticleUpdate
-from push.service.common import StaffRef, write_audit
+from push.service.common import StaffRef
 from push.service.images import image_url
 
 # What goes out to WeChat: a change to any of these is a new version that needs review again.
@@ -87,7 +88,7 @@ async def create_article(*, data: ArticleCreate, who: StaffRef) -> Article:
         )
         article.content_hash = fields_hash(publishable_fields(article))
         await article.save()
-        await write_audit(
+        await record_by(
             who,
             action="push.article.create",
             target_type="push_article",
@@ -121,7 +122,7 @@ async def update_article(*, article_id: int, data: ArticleUpdate, who: StaffRef)
             article.content_hash = fields_hash(after)
         article.updated_by_name = who.name
         await article.save()
-        await write_audit(
+        await record_by(
             who,
             action="push.article.update",
             target_type="push_article",

@@ -1,11 +1,8 @@
-"""What the push services share: who acts, and the audit record each change leaves."""
+"""What the push services share: who acts (audit records take it: gateway.audit.record_by)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from gateway import audit
 
 
 @dataclass(frozen=True)
@@ -19,22 +16,3 @@ class StaffRef:
     @classmethod
     def system(cls) -> StaffRef:
         return cls(id=None, name="system")
-
-
-async def write_audit(
-    who: StaffRef,
-    *,
-    action: str,
-    target_type: str,
-    target_id: str | int | None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    await audit.record(
-        actor_id=who.id,
-        actor_name=who.name,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        detail=detail,
-        ip=who.ip,
-    )

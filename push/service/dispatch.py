@@ -298,8 +298,7 @@ async def _material(creds: matrix.Credentials, account_code: str, image_id: str,
 async def _publish(delivery: Delivery, plan: PushPlan) -> str:
     creds = await matrix.get_credentials(code=delivery.account_code)
     if delivery.step == Step.STAGED:
-        check_integrity(delivery, plan)
-        if not await _mark_submitting(delivery):
+        if not await _mark_submitting(delivery, plan):
             return "stale"
         try:
             publish_id = await wechat.publish(
@@ -321,7 +320,9 @@ async def _publish(delivery: Delivery, plan: PushPlan) -> str:
     return await _poll_publish(delivery, creds)
 
 
-async def _mark_submitting(delivery: Delivery) -> bool:
+async def _mark_submitting(delivery: Delivery, plan: PushPlan) -> bool:
+    """Checked once more, then recorded as being sent; False if another chain moved it."""
+    check_integrity(delivery, plan)
     started = clock_now()
     moved = await Delivery.filter(
         id=delivery.id, generation=delivery.generation, step=Step.STAGED
@@ -357,9 +358,16 @@ async def _poll_later(delivery: Delivery) -> None:
         await schedule_next(delivery, clock_now() + timedelta(seconds=delay))
 
 
-def _still_waiting(delivery: Delivery) -> bool:
+async def _wait_longer(delivery: Delivery, give_up_message: str) -> str:
+    """Still in progress at WeChat: ask again later, or give up (visibly) after a day."""
     started = delivery.submit_started_at or delivery.updated_at
-    return clock_now() - started < timedelta(seconds=push_settings().poll_give_up_seconds)
+    if clock_now() - started >= timedelta(seconds=push_settings().poll_give_up_seconds):
+        await fail(delivery, None, give_up_message)
+        return "failed"
+    await Delivery.filter(id=delivery.id).update(polls=delivery.polls + 1)
+    delivery.polls += 1
+    await _poll_later(delivery)
+    return "polling"
 
 
 async def _poll_publish(delivery: Delivery, creds: matrix.Credentials) -> str:
@@ -378,13 +386,7 @@ async def _poll_publish(delivery: Delivery, creds: matrix.Credentials) -> str:
         )
         return "published"
     if code == 1:
-        if not _still_waiting(delivery):
-            await fail(delivery, None, "提交发布后长时间没有结果，请到公众号后台核实")
-            return "failed"
-        await Delivery.filter(id=delivery.id).update(polls=delivery.polls + 1)
-        delivery.polls += 1
-        await _poll_later(delivery)
-        return "polling"
+        return await _wait_longer(delivery, "提交发布后长时间没有结果，请到公众号后台核实")
     await close_failed_publish(delivery_id=delivery.id, publish_status=code)
     return "failed"
 
@@ -444,10 +446,8 @@ async def _unclaimed_publish_event(delivery: Delivery, since: datetime) -> str |
 
 async def _mass(delivery: Delivery, plan: PushPlan) -> str:
     creds = await matrix.get_credentials(code=delivery.account_code)
-    if delivery.step == Step.STAGED:
-        check_integrity(delivery, plan)
-        if not await _mark_submitting(delivery):
-            return "stale"
+    if delivery.step == Step.STAGED and not await _mark_submitting(delivery, plan):
+        return "stale"
     if delivery.step == Step.SUBMITTING:
         # Safe to repeat after a crash or a lost answer: the clientmsgid makes WeChat dedupe.
         try:
@@ -478,13 +478,7 @@ async def _mass(delivery: Delivery, plan: PushPlan) -> str:
     if state["msg_status"] in ("SEND_FAIL", "DELETE"):
         await fail(delivery, None, f"群发失败（{state['msg_status']}）")
         return "failed"
-    if not _still_waiting(delivery):
-        await fail(delivery, None, "群发后长时间没有结果，请到公众号后台核实")
-        return "failed"
-    await Delivery.filter(id=delivery.id).update(polls=delivery.polls + 1)
-    delivery.polls += 1
-    await _poll_later(delivery)
-    return "polling"
+    return await _wait_longer(delivery, "群发后长时间没有结果，请到公众号后台核实")
 
 
 # --- outcomes ----------------------------------------------------------------------------

@@ -14,11 +14,12 @@ from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from gateway.audit import record_by
 from gateway.config import get_settings
 from gateway.errors import Invalid, NotFound
 from push.content import IMAGE_PATH_PREFIX
 from push.models import AccountCover, ArticleImage
-from push.service.common import StaffRef, write_audit
+from push.service.common import StaffRef
 
 log = logging.getLogger("govmatrix.push.images")
 
@@ -171,7 +172,7 @@ async def set_default_cover(*, account_code: str, image_id: str, who: StaffRef) 
         else:
             row.image_id = image_id
             await row.save()
-        await write_audit(
+        await record_by(
             who,
             action="push.cover.set",
             target_type="matrix_account",

@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Min
 from tortoise.transactions import in_transaction
 
+from gateway.audit import record_by
 from gateway.clock import SHANGHAI, to_iso
 from gateway.clock import now as clock_now
 from gateway.errors import Conflict, Invalid, NotFound
@@ -31,7 +32,7 @@ from push.models import (
 from push.schemas import DeliveryIn, GroupIn, PlanCreate
 from push.service import accounts, approval, dispatch, quotas
 from push.service.articles import fields_hash, get_article
-from push.service.common import StaffRef, write_audit
+from push.service.common import StaffRef
 
 # "Now" is accepted a minute late: the form's "send now" is a minute old when it arrives.
 PAST_GRACE = timedelta(seconds=60)
@@ -239,7 +240,7 @@ async def _write(
             if item.mode == DeliveryMode.MASS and item.slot is not None:
                 await quotas.take(item.target.kind, item.account, item.at, delivery.id, item.slot)
             await dispatch.schedule_next(delivery, dispatch.first_run_at(item.at))
-        await write_audit(
+        await record_by(
             who,
             action="push.plan.create",
             target_type="push_plan",
@@ -432,7 +433,7 @@ async def cancel_delivery(*, plan_id: int, delivery_id: int, who: StaffRef) -> D
         if not moved:
             raise Conflict("该投递刚刚已开始发送或已被修改，请刷新", code="delivery_changed")
         await quotas.release(delivery.id)
-        await write_audit(
+        await record_by(
             who,
             action="push.delivery.cancel",
             target_type="push_delivery",
@@ -483,7 +484,7 @@ async def reschedule_delivery(
             if delivery.mode == DeliveryMode.MASS:
                 await _move_slot(delivery, at, "at")
             await dispatch.schedule_next(delivery, dispatch.first_run_at(at))
-            await write_audit(
+            await record_by(
                 who,
                 action="push.delivery.reschedule",
                 target_type="push_delivery",
@@ -529,7 +530,7 @@ async def retry_delivery(*, plan_id: int, delivery_id: int, who: StaffRef) -> De
             if delivery.mode == DeliveryMode.MASS and delivery.msg_id is None:
                 await _move_slot(delivery, max(now, delivery.at), "mode")
             await dispatch.schedule_next(delivery, now)
-            await write_audit(
+            await record_by(
                 who,
                 action="push.delivery.retry",
                 target_type="push_delivery",

@@ -21,10 +21,21 @@ from tests.push.push_helpers import (
 pytestmark = pytest.mark.browser
 
 
-async def test_editor_composes_with_the_rich_text_editor_within_the_csp(page, db) -> None:
+async def as_editor(page, path: str) -> None:
     await sign_in(page, EDITOR)
     await page.wait_for_url("**/console/")
-    await page.goto("/console/articles/new")
+    await page.goto(path)
+
+
+async def plan_form(page, api: httpx.AsyncClient) -> dict:
+    """The plan form of a freshly approved article, as the editor opens it."""
+    article = await approved_article(api, Staff(api))
+    await as_editor(page, f"/console/pushes/new?article={article['id']}")
+    return article
+
+
+async def test_editor_composes_with_the_rich_text_editor_within_the_csp(page, db) -> None:
+    await as_editor(page, "/console/articles/new")
     editor = page.locator(".ql-editor")
     await editor.wait_for()
     assert await page.locator("#f-content").is_hidden()
@@ -66,9 +77,7 @@ async def test_styled_body_survives_the_editor_and_shows_in_the_preview(
         content=f'<p style="color:#b3261e">红色提示</p><p><img src="{picture["url"]}"></p>'
         "<ul><li>第一条</li><li>第二条</li></ul>",
     )
-    await sign_in(page, EDITOR)
-    await page.wait_for_url("**/console/")
-    await page.goto(f"/console/articles/{article['id']}")
+    await as_editor(page, f"/console/articles/{article['id']}")
     red = page.locator(".ql-editor >> text=红色提示")
     await red.wait_for()
     colour = await red.evaluate("el => getComputedStyle(el).color")
@@ -89,11 +98,7 @@ async def test_styled_body_survives_the_editor_and_shows_in_the_preview(
 async def test_planning_a_push_to_a_group_and_following_its_deliveries(
     page, api: httpx.AsyncClient, db
 ) -> None:
-    staff = Staff(api)
-    article = await approved_article(api, staff)
-    await sign_in(page, EDITOR)
-    await page.wait_for_url("**/console/")
-    await page.goto(f"/console/pushes/new?article={article['id']}")
+    await plan_form(page, api)
     await page.get_by_role("button", name="教育文体系统").click()
     assert await page.locator('input[name="accounts"][value="mcjy"]').is_checked()
     assert await page.locator('input[name="accounts"][value="mcty"]').is_checked()
@@ -115,11 +120,7 @@ async def test_planning_a_push_to_a_group_and_following_its_deliveries(
 async def test_a_plan_with_a_past_time_is_refused_naming_the_account(
     page, api: httpx.AsyncClient, db
 ) -> None:
-    staff = Staff(api)
-    article = await approved_article(api, staff)
-    await sign_in(page, EDITOR)
-    await page.wait_for_url("**/console/")
-    await page.goto(f"/console/pushes/new?article={article['id']}")
+    await plan_form(page, api)
     await page.locator('input[name="accounts"][value="mcsf"]').check()
     await page.get_by_label("发送时间（北京时间）").fill("2024-01-01T09:00")
     await page.get_by_role("button", name="确认推送计划").click()

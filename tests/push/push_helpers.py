@@ -8,6 +8,8 @@ import io
 import secrets
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -176,3 +178,25 @@ async def sandbox_record(sandbox: httpx.AsyncClient, appid: str) -> dict[str, li
     response = await sandbox.get("/sandbox/publishes", params={"appid": appid})
     assert response.status_code == 200
     return response.json()
+
+
+async def plan_now(
+    api: httpx.AsyncClient, staff: Staff, article_id: int, account: str, mode: str = "publish"
+) -> int:
+    """One delivery due now; the plan's id."""
+    created = await plan(api, staff, article_id, [{"account": account, "at": at(), "mode": mode}])
+    assert created.status_code == 201, created.text
+    return int(created.json()["plan"]["id"])
+
+
+@asynccontextmanager
+async def sandbox_fault(
+    sandbox: httpx.AsyncClient, appid: str, **fault: Any
+) -> AsyncIterator[None]:
+    """A fault of the sandbox for one app (POST /sandbox/faults), removed afterwards."""
+    added = await sandbox.post("/sandbox/faults", json={"appid": appid, **fault})
+    assert added.status_code == 201, added.text
+    try:
+        yield
+    finally:
+        await sandbox.delete("/sandbox/faults", params={"appid": appid})

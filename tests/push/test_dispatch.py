@@ -16,7 +16,9 @@ from tests.push.push_helpers import (
     jpeg,
     new_account,
     plan,
+    plan_now,
     run_jobs,
+    sandbox_fault,
     sandbox_record,
     settle,
     upload_image,
@@ -118,19 +120,13 @@ async def test_transient_failures_are_retried_until_they_pass(
     account = await new_account("subscription")
     appid = await appid_of(account)
     # draft/add answers -1 (system busy) six times: more than the client retries by itself.
-    await sandbox.post(
-        "/sandbox/faults",
-        json={"appid": appid, "path": "/cgi-bin/draft/add", "errcode": -1, "rate": 1.0, "times": 6},
-    )
-    try:
-        created = await plan(api, staff, article["id"], [{"account": account, "at": at()}])
-        plan_id = created.json()["plan"]["id"]
+    busy = {"path": "/cgi-bin/draft/add", "errcode": -1, "rate": 1.0, "times": 6}
+    async with sandbox_fault(sandbox, appid, **busy):
+        plan_id = await plan_now(api, staff, article["id"], account)
         await run_jobs()
         row = (await get_plan(api, staff, plan_id))["deliveries"][0]
         assert row["status"] == "sending" and row["attempts"] >= 1 and row["errcode"] is not None
         done = await settle(api, staff, plan_id)
-    finally:
-        await sandbox.delete("/sandbox/faults", params={"appid": appid})
     assert done["deliveries"][0]["status"] == "published"
     assert len((await sandbox_record(sandbox, appid))["publishes"]) == 1
 
@@ -141,16 +137,9 @@ async def test_content_errors_fail_at_once_with_wechats_errcode(
     article = await approved_article(api, staff)
     account = await new_account("subscription")
     appid = await appid_of(account)
-    await sandbox.post(
-        "/sandbox/faults",
-        json={"appid": appid, "path": "/cgi-bin/draft/add", "errcode": 45002, "rate": 1.0},
-    )
-    try:
-        created = await plan(api, staff, article["id"], [{"account": account, "at": at()}])
-        plan_id = created.json()["plan"]["id"]
+    async with sandbox_fault(sandbox, appid, path="/cgi-bin/draft/add", errcode=45002, rate=1.0):
+        plan_id = await plan_now(api, staff, article["id"], account)
         await run_jobs()
-    finally:
-        await sandbox.delete("/sandbox/faults", params={"appid": appid})
     row = (await get_plan(api, staff, plan_id))["deliveries"][0]
     assert row["status"] == "failed" and row["errcode"] == 45002 and row["error"]
     assert row["attempts"] == 0 and row["can_retry"]
@@ -170,13 +159,8 @@ async def test_a_publish_wechat_rejects_fails_visibly(
 ) -> None:
     article = await approved_article(api, staff)
     account = await new_account("service")
-    appid = await appid_of(account)
-    await sandbox.post("/sandbox/faults", json={"appid": appid, "publish_status": 4})
-    try:
-        created = await plan(api, staff, article["id"], [{"account": account, "at": at()}])
-        done = await settle(api, staff, created.json()["plan"]["id"])
-    finally:
-        await sandbox.delete("/sandbox/faults", params={"appid": appid})
+    async with sandbox_fault(sandbox, await appid_of(account), publish_status=4):
+        done = await settle(api, staff, await plan_now(api, staff, article["id"], account))
     row = done["deliveries"][0]
     assert row["status"] == "failed" and "平台审核不通过" in row["error"]
 
@@ -186,14 +170,14 @@ async def test_an_article_edited_after_planning_is_not_sent(
 ) -> None:
     article = await approved_article(api, staff)
     account = await new_account("subscription")
-    created = await plan(api, staff, article["id"], [{"account": account, "at": at()}])
+    plan_id = await plan_now(api, staff, article["id"], account)
     edited = await api.patch(
         f"/api/v1/admin/articles/{article['id']}",
         headers=await staff(EDITOR),
         json={"content": "<p>未经审核的新内容</p>"},
     )
     assert edited.status_code == 200
-    done = await settle(api, staff, created.json()["plan"]["id"])
+    done = await settle(api, staff, plan_id)
     row = done["deliveries"][0]
     assert row["status"] == "failed" and "排期后已修改" in row["error"]
     assert (await sandbox_record(sandbox, await appid_of(account)))["publishes"] == []
@@ -206,19 +190,13 @@ async def test_a_lost_submit_answer_is_reconciled_not_repeated(
     account = await new_account("subscription")
     appid = await appid_of(account)
     # The submit takes effect, but its answer never arrives (a dropped connection).
-    await sandbox.post(
-        "/sandbox/faults",
-        json={"appid": appid, "path": "/cgi-bin/freepublish/submit", "rate_lost": 1.0, "times": 1},
-    )
-    try:
-        created = await plan(api, staff, article["id"], [{"account": account, "at": at()}])
-        plan_id = created.json()["plan"]["id"]
+    lost = {"path": "/cgi-bin/freepublish/submit", "rate_lost": 1.0, "times": 1}
+    async with sandbox_fault(sandbox, appid, **lost):
+        plan_id = await plan_now(api, staff, article["id"], account)
         await run_jobs()
         row = (await get_plan(api, staff, plan_id))["deliveries"][0]
         assert row["step"] == "submitting" and row["publish_id"] is None
         done = await settle(api, staff, plan_id)
-    finally:
-        await sandbox.delete("/sandbox/faults", params={"appid": appid})
     row = done["deliveries"][0]
     assert row["status"] == "published" and row["publish_id"] and row["url"]
     assert len((await sandbox_record(sandbox, appid))["publishes"]) == 1
@@ -254,30 +232,19 @@ async def test_a_lost_group_send_answer_is_deduplicated_by_its_clientmsgid(
     article = await approved_article(api, staff)
     account = await new_account("service")
     appid = await appid_of(account)
-    await sandbox.post(
-        "/sandbox/faults",
-        json={
-            "appid": appid,
-            "path": "/cgi-bin/message/mass/sendall",
-            "rate_lost": 1.0,
-            "times": 1,
-        },
-    )
-    try:
-        created = await plan(
-            api, staff, article["id"], [{"account": account, "at": at(), "mode": "mass"}]
-        )
-        plan_id = created.json()["plan"]["id"]
+    lost = {"path": "/cgi-bin/message/mass/sendall", "rate_lost": 1.0, "times": 1}
+    async with sandbox_fault(sandbox, appid, **lost):
+        plan_id = await plan_now(api, staff, article["id"], account, "mass")
         await run_jobs()  # sent, answer lost; repeated at once: 45066, wait a minute
         row = (await get_plan(api, staff, plan_id))["deliveries"][0]
         assert row["status"] == "sending" and row["errcode"] == 45066
         # A minute later (on WeChat's clock too) the repeat answers 45065 with the msg_id.
         await sandbox.post("/sandbox/clock", json={"appid": appid, "advance_seconds": 61})
-        await run_jobs(ahead=65)
-        done = await settle(api, staff, plan_id)
-    finally:
-        await sandbox.delete("/sandbox/faults", params={"appid": appid})
-        await sandbox.post("/sandbox/clock", json={"appid": appid, "reset": True})
+        try:
+            await run_jobs(ahead=65)
+            done = await settle(api, staff, plan_id)
+        finally:
+            await sandbox.post("/sandbox/clock", json={"appid": appid, "reset": True})
     row = done["deliveries"][0]
     assert row["status"] == "published" and row["msg_id"]
     assert len((await sandbox_record(sandbox, appid))["masses"]) == 1
