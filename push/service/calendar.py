@@ -13,8 +13,10 @@ from gateway.clock import now as clock_now
 from push.models import MODE_LABELS, Delivery, DeliveryMode, DeliveryStatus
 from push.service import accounts, quotas
 
-# National inspections fail an account with no update in the two weeks before the check.
+# National inspections fail an account with no update in the two weeks before the check; an
+# account is "near the line" from 10 days without an update (the matrix's health warning).
 STALE_DAYS = 14
+NEAR_DAYS = 10
 # A service account using this many of its four monthly group sends is "under pressure".
 SERVICE_PRESSURE = 3
 LIVE = (DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING, DeliveryStatus.PUBLISHED)
@@ -77,8 +79,8 @@ def _stale(
     end: date,
     today: date,
 ) -> list[dict[str, Any]]:
-    """The day each account reaches the 14-day line with nothing planned before it (or today,
-    when it is already past it with nothing planned)."""
+    """Accounts near the 14-day line (10 days or more without an update today) with nothing
+    planned before it: marked on the day they reach it, or today if they are past it."""
     out: list[dict[str, Any]] = []
     first = max(start, today)
     for code, target in targets.items():
@@ -95,8 +97,8 @@ def _stale(
             if after is not None and after <= max(line, today):
                 continue  # updated in time, or a gap that is over
             day = max(line, today)
-            if not first <= day <= end:
-                continue
+            if not first <= day <= end or (day - today).days > STALE_DAYS - NEAR_DAYS:
+                continue  # outside the view, or not near the line yet
             days = (day - before).days
             if line < today:
                 message = (

@@ -60,6 +60,8 @@ async def test_calendar_shows_deliveries_and_marks_conflicts(
     expected = (last.astimezone(SHANGHAI).date() + timedelta(days=14)).isoformat()
     line = [c for c in data["conflicts"] if c["kind"] == "stale" and c["account"] == "mcggzy"]
     assert line and line[0]["day"] == expected
+    # An account updated a few days ago is not near the line: nothing to mark.
+    assert not [c for c in data["conflicts"] if c["kind"] == "stale" and c["account"] == "mcfb"]
 
 
 async def test_calendar_range_is_checked(api: httpx.AsyncClient, staff: Staff) -> None:
