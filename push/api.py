@@ -220,6 +220,7 @@ async def create_group(request: Request) -> HTTPResponse:
 @returns(GroupAnswer)
 @staff_required("push.write")
 async def update_group(request: Request, group_id: int) -> HTTPResponse:
+    """Rename a saved group or change its accounts."""
     body = parse_body(request, GroupUpdate)
     group = await accounts.update_group(group_id=group_id, data=body, who=who(request))
     return json({"group": group})
@@ -230,6 +231,7 @@ async def update_group(request: Request, group_id: int) -> HTTPResponse:
 @openapi.response(204, description="已删除")
 @staff_required("push.write")
 async def delete_group(request: Request, group_id: int) -> HTTPResponse:
+    """Delete a saved group (plans made with it keep their deliveries)."""
     await accounts.delete_group(group_id=group_id, who=who(request))
     return empty()
 

@@ -18,6 +18,12 @@ async def deliver(payload: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+@job(dispatch.DISCARD_KIND)
+async def discard_draft(payload: dict[str, Any]) -> dict[str, bool]:
+    """Take a cancelled delivery's draft out of the account's WeChat draft box."""
+    return {"discarded": await dispatch.discard_draft(delivery_id=int(payload["delivery_id"]))}
+
+
 @periodic("push.sweep", 60)
 async def sweep(payload: dict[str, Any]) -> dict[str, int]:
     """Platform events no signal delivered, and delivery chains that broke."""

@@ -100,10 +100,12 @@ async def articles_page(request: Request) -> HTTPResponse:
     except ValueError:
         page = 1
     data = await page_of(ArticleQuery(q=q, state=state, page=page, per_page=20))
+    reviewer = has_permission(request.ctx.staff, "push.review")
     return render(
         request,
         "push/articles.html",
         data=data,
+        queue=await approval.queue_for(who(request)) if reviewer else [],
         state=state,
         q=q or "",
         states=REVIEW_STATES,

@@ -95,3 +95,15 @@ async def still_approved(plan: PushPlan) -> str | None:
     ):
         return "文章的这一版本没有完整通过审核，本次投递已停止"
     return None
+
+
+async def queue_for(who: StaffRef) -> list[dict[str, Any]]:
+    """Articles waiting for a level this reviewer may sign, oldest submission first."""
+    pending = await review.pending_for(actor=review_actor(who), kind=KIND)
+    ids = [int(p["object_id"]) for p in pending]
+    titles = dict(await Article.filter(id__in=ids).values_list("id", "title")) if ids else {}
+    return [
+        {**p, "article_id": int(p["object_id"]), "title": titles.get(int(p["object_id"]), "")}
+        for p in pending
+        if int(p["object_id"]) in titles
+    ]

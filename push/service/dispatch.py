@@ -63,6 +63,7 @@ from push.settings import push_settings
 log = logging.getLogger("govmatrix.push.dispatch")
 
 JOB_KIND = "push.deliver"
+DISCARD_KIND = "push.discard_draft"
 PUBLISH_STATUS_LABELS = {
     1: "发布中",
     2: "原创声明审核未通过",
@@ -584,3 +585,18 @@ async def close_failed_publish(*, delivery_id: int, publish_status: int) -> None
         await Delivery.filter(id=delivery.id, status=DeliveryStatus.FAILED).update(
             step=Step.STAGED, publish_id=None
         )
+
+
+async def discard_draft(*, delivery_id: int) -> bool:
+    """Remove a cancelled delivery's draft from the account's draft box (once it is final)."""
+    delivery = await Delivery.get_or_none(id=delivery_id)
+    if delivery is None or delivery.status != DeliveryStatus.CANCELLED:
+        return False
+    if not delivery.draft_media_id:
+        return False
+    creds = await matrix.get_credentials(code=delivery.account_code)
+    await wechat.delete_draft(
+        appid=creds.appid, secret=creds.secret, media_id=delivery.draft_media_id
+    )
+    await Delivery.filter(id=delivery.id).update(draft_media_id=None)
+    return True

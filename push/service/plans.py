@@ -19,6 +19,7 @@ from gateway.audit import record_by
 from gateway.clock import SHANGHAI, to_iso
 from gateway.clock import now as clock_now
 from gateway.errors import Conflict, Invalid, NotFound
+from gateway.jobs import enqueue
 from push.models import (
     FINAL_STATUSES,
     MODE_LABELS,
@@ -433,6 +434,13 @@ async def cancel_delivery(*, plan_id: int, delivery_id: int, who: StaffRef) -> D
         if not moved:
             raise Conflict("该投递刚刚已开始发送或已被修改，请刷新", code="delivery_changed")
         await quotas.release(delivery.id)
+        if delivery.draft_media_id:
+            # Its draft is already in the account's draft box: take it out again.
+            await enqueue(
+                dispatch.DISCARD_KIND,
+                {"delivery_id": delivery.id},
+                key=f"{dispatch.DISCARD_KIND}:{delivery.id}",
+            )
         await record_by(
             who,
             action="push.delivery.cancel",

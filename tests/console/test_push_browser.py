@@ -146,3 +146,29 @@ async def test_home_shows_push_failures(page, db) -> None:
     await sign_in(page, EDITOR)
     await page.wait_for_url("**/console/")
     assert await page.locator(".tile", has_text="推送失败（近 7 天）").is_visible()
+
+
+async def test_a_reviewer_finds_the_article_in_the_queue_and_signs_the_first_level(
+    page, api: httpx.AsyncClient, db
+) -> None:
+    staff = Staff(api)
+    article = await create_article(api, staff, title=f"待审的解读{uuid.uuid4().hex[:4]}")
+    submitted = await api.post(
+        f"/api/v1/admin/articles/{article['id']}/submit", headers=await staff(EDITOR), json={}
+    )
+    assert submitted.status_code == 201
+    await sign_in(page, "reviewer")
+    await page.wait_for_url("**/console/")
+    await page.goto("/console/articles")
+    queue = page.locator("#review-queue")
+    await queue.get_by_role("link", name=article["title"]).click()
+    await page.wait_for_url(f"**/console/articles/{article['id']}*")
+    await page.get_by_role("button", name="初审通过").click()
+    first = page.locator(".review-level").first
+    await page.wait_for_function(
+        "() => document.querySelector('.review-level').dataset.state === 'approved'"
+    )
+    assert "reviewer" in await first.inner_text()
+    # Read-only for a reviewer: the body is not editable and there is no save button.
+    assert await page.get_by_role("button", name="保存").count() == 0
+    assert page.console_errors == []

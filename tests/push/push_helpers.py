@@ -142,7 +142,9 @@ async def run_jobs(*, ahead: float = 0.0, rounds: int = 1) -> int:
     ran = 0
     for _ in range(rounds):
         ran += await run_due(
-            limit=500, now=clock_now() + timedelta(seconds=ahead), kinds=["push.deliver"]
+            limit=500,
+            now=clock_now() + timedelta(seconds=ahead),
+            kinds=["push.deliver", "push.discard_draft"],
         )
     return ran
 

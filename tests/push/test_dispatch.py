@@ -248,3 +248,29 @@ async def test_a_lost_group_send_answer_is_deduplicated_by_its_clientmsgid(
     row = done["deliveries"][0]
     assert row["status"] == "published" and row["msg_id"]
     assert len((await sandbox_record(sandbox, appid))["masses"]) == 1
+
+
+async def test_a_delivery_is_prepared_ahead_and_its_draft_removed_when_cancelled(
+    api: httpx.AsyncClient, sandbox: httpx.AsyncClient, staff: Staff
+) -> None:
+    article = await approved_article(api, staff)
+    account = await new_account("subscription")
+    created = await plan(api, staff, article["id"], [{"account": account, "at": at(300)}])
+    plan_id = created.json()["plan"]["id"]
+    await run_jobs()  # within the staging lead: cover and draft now, the submit at its time
+    row = (await get_plan(api, staff, plan_id))["deliveries"][0]
+    assert row["status"] == "scheduled" and row["step"] == "staged" and row["can_cancel"]
+    appid = await appid_of(account)
+    assert (await sandbox_record(sandbox, appid))["publishes"] == []
+
+    cancelled = await api.post(
+        f"/api/v1/admin/pushes/{plan_id}/deliveries/{row['id']}/cancel",
+        headers=await staff(EDITOR),
+    )
+    assert cancelled.json()["delivery"]["status"] == "cancelled"
+    await run_jobs(ahead=400)
+    calls = await sandbox.get(
+        "/sandbox/calls", params={"appid": appid, "path": "/cgi-bin/draft/delete"}
+    )
+    assert [c["errcode"] for c in calls.json()["calls"]] == [0]
+    assert (await sandbox_record(sandbox, appid))["publishes"] == []
