@@ -97,7 +97,7 @@
 
   if (!source) return;
   var holder = document.getElementById("editor");
-  if (!window.Quill || !holder || source.readOnly) {
+  if (!window.Quill || !holder) {
     source.addEventListener("input", function () { measure(source.value); });
     measure(source.value);
     return;
@@ -107,11 +107,14 @@
   var Quill = window.Quill;
   Quill.register(Quill.import("attributors/style/align"), true);
   Quill.register(Quill.import("attributors/style/size"), true);
+  // Reviewers read the body formatted, in the same editor, without a toolbar.
+  var readOnly = source.readOnly;
   var quill = new Quill(holder, {
     theme: "snow",
+    readOnly: readOnly,
     placeholder: "在这里写正文，或粘贴 Word、网页中的内容……",
     modules: {
-      toolbar: {
+      toolbar: readOnly ? false : {
         container: [
           [{ header: [2, 3, false] }],
           ["bold", "italic", "underline", "strike"],
