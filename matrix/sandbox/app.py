@@ -32,6 +32,7 @@ def create_app(
         control,
         followers,
         page,
+        subscribe,
     )
 
     app = Sanic(name, dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
@@ -43,17 +44,21 @@ def create_app(
     # Seconds before an asynchronous job (publish, group send) completes and its event is sent.
     app.ctx.event_delay = event_delay
     app.ctx.tasks = set()
+    # Subscribe templates per app, read once (matrix/sandbox/subscribe.py).
+    app.ctx.subscribe_templates = {}
 
-    for module in (
+    modules = (
         control,
         followers,
+        subscribe,
         page,
         api_auth,
         api_content,
         api_message,
         api_records,
         api_wxa,
-    ):
+    )
+    for module in modules:
         app.blueprint(module.bp)
 
     # A developer opening the sandbox's bare address gets its page, not WeChat's 40066.
