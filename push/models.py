@@ -153,6 +153,8 @@ class PushPlan(Model):
     title = fields.CharField(max_length=64)
     notify_followers = fields.BooleanField(default=False)
     notified_at = fields.DatetimeField(null=True)
+    # The residents' notification (mini_program.notify), started when the plan first went out.
+    notify_campaign_id = fields.IntField(null=True)
     created_by_id = fields.IntField(null=True)
     created_by_name = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)

@@ -387,6 +387,7 @@ class PlanOut(BaseModel):
     title: str
     notify_followers: bool
     notified_at: str | None
+    notification: dict[str, Any] | None
     created_by: str
     created_at: str | None
     counts: dict[str, int]

@@ -97,6 +97,7 @@ class Migration(migrations.Migration):
                 ('title', fields.CharField(max_length=64)),
                 ('notify_followers', fields.BooleanField(default=False)),
                 ('notified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('notify_campaign_id', fields.IntField(null=True)),
                 ('created_by_id', fields.IntField(null=True)),
                 ('created_by_name', fields.CharField(max_length=64)),
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),

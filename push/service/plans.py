@@ -31,7 +31,7 @@ from push.models import (
     Step,
 )
 from push.schemas import DeliveryIn, GroupIn, PlanCreate
-from push.service import accounts, approval, dispatch, quotas
+from push.service import accounts, approval, dispatch, followers, quotas
 from push.service.articles import fields_hash, get_article
 from push.service.common import StaffRef
 
@@ -321,6 +321,7 @@ async def plan_to_dict(plan: PushPlan) -> dict[str, Any]:
         "title": plan.title,
         "notify_followers": plan.notify_followers,
         "notified_at": to_iso(plan.notified_at),
+        "notification": await followers.notification_of(plan),
         "created_by": plan.created_by_name,
         "created_at": to_iso(plan.created_at),
         "counts": counts_of(deliveries),
