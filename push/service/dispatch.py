@@ -34,6 +34,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from gateway.clock import now as clock_now
+from gateway.errors import ApiError
 from gateway.jobs import enqueue
 from matrix import service as matrix
 from matrix.wechat import service as wechat
@@ -55,7 +56,7 @@ from push.models import (
     Step,
     WeChatMaterial,
 )
-from push.service import approval, followers, quotas
+from push.service import accounts, approval, followers, quotas
 from push.service.articles import fields_hash
 from push.service.images import default_cover, read_image
 from push.settings import push_settings
@@ -159,6 +160,9 @@ async def run(*, delivery_id: int, generation: int, seq: int) -> dict[str, Any]:
     except (redis_errors.ConnectionError, redis_errors.TimeoutError) as exc:
         # The shared token lives in Redis: a restart costs a retry, never the delivery.
         did = await _handle(delivery, Transient(None, f"Redis 暂不可用（{type(exc).__name__}）"))
+    except ApiError as exc:
+        # The registry refused (account removed, AppSecret missing): no retry will help.
+        did = await _handle(delivery, Refused(None, exc.message))
     await delivery.refresh_from_db()
     return Outcome(delivery.id, did, delivery.status).as_dict()
 
@@ -177,7 +181,7 @@ async def _advance(delivery: Delivery) -> str:
     plan = await PushPlan.get(id=delivery.plan_id)  # type: ignore[attr-defined]
     if delivery.status == DeliveryStatus.SCHEDULED and clock_now() >= delivery.at:
         # Its time has come: from here on it is sending (and can no longer be cancelled).
-        problem = await approval.still_approved(plan)
+        problem = await approval.still_approved(plan) or await _account_problem(delivery)
         if problem:
             raise Refused(None, problem)
         started = await Delivery.filter(
@@ -195,6 +199,15 @@ async def _advance(delivery: Delivery) -> str:
     if delivery.mode == DeliveryMode.PUBLISH:
         return await _publish(delivery, plan)
     return await _mass(delivery, plan)
+
+
+async def _account_problem(delivery: Delivery) -> str | None:
+    target = (await accounts.accounts_by_code()).get(delivery.account_code)
+    if target is None:
+        return f"账号 {delivery.account_code} 已不在新媒体矩阵中"
+    if not target.is_active:
+        return f"{target.label}已停用，本次投递已停止"
+    return None
 
 
 def article_fields(delivery: Delivery, plan: PushPlan) -> dict[str, Any]:
@@ -274,8 +287,13 @@ async def _material(creds: matrix.Credentials, account_code: str, image_id: str,
     )
     if cached is not None:
         return (cached.media_id if kind == "cover" else cached.url) or ""
-    image = await ArticleImage.get(id=image_id)
-    data = await read_image(image)
+    image = await ArticleImage.get_or_none(id=image_id)
+    try:
+        data = await read_image(image) if image is not None else b""
+    except FileNotFoundError:
+        data = b""
+    if image is None or not data:
+        raise Refused(None, f"图片 {image_id} 的文件已丢失，请在文章中重新上传后重新排期")
     filename = f"{image.id}.{image.ext}"
     if kind == "cover":
         made = await wechat.add_material(

@@ -274,3 +274,19 @@ async def test_a_delivery_is_prepared_ahead_and_its_draft_removed_when_cancelled
     )
     assert [c["errcode"] for c in calls.json()["calls"]] == [0]
     assert (await sandbox_record(sandbox, appid))["publishes"] == []
+
+
+async def test_an_account_deactivated_after_planning_is_not_sent_to(
+    api: httpx.AsyncClient, sandbox: httpx.AsyncClient, staff: Staff
+) -> None:
+    from matrix.schemas import AccountUpdate
+    from matrix.service import Actor, update_account
+
+    article = await approved_article(api, staff)
+    account = await new_account("subscription")
+    plan_id = await plan_now(api, staff, article["id"], account)
+    await update_account(code=account, data=AccountUpdate(is_active=False), actor=Actor.cli())
+    done = await settle(api, staff, plan_id)
+    row = done["deliveries"][0]
+    assert row["status"] == "failed" and "已停用" in row["error"]
+    assert (await sandbox_record(sandbox, await appid_of(account)))["publishes"] == []
