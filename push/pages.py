@@ -422,7 +422,9 @@ def _plan_errors(errors: dict[str, str], chosen: list[str]) -> dict[str, str]:
         elif name == "deliveries":
             out["accounts"] = message
         elif name == "key":
-            out["form"] = "这份计划已经提交过（可在推送计划中查看）；如需另建计划，请刷新本页重新填写"
+            out["form"] = (
+                "这份计划已经提交过（可在推送计划中查看）；如需另建计划，请刷新本页重新填写"
+            )
         else:
             out[name] = message
     return out
