@@ -138,11 +138,13 @@ async def _check(wanted: list[Wanted], problems: Problems) -> None:
             problems.add(f"{item.where}.at", "发送时间最多排到一年以后")
             continue
         if item.mode == DeliveryMode.MASS:
-            refusal = await quotas.check(target.kind, target.code, item.at)
-            if refusal is not None:
-                problems.add(f"{item.where}.mode", refusal.message(target.label, target.kind_label))
-                continue
+            # One read decides: the slot found here is the one the plan's write takes (a
+            # unique constraint refuses it if another plan took it in between).
             item.slot = await quotas.free_slot(target.kind, target.code, item.at)
+            if item.slot is None:
+                refusal = await quotas.check(target.kind, target.code, item.at)
+                assert refusal is not None
+                problems.add(f"{item.where}.mode", refusal.message(target.label, target.kind_label))
 
 
 def _refuse(problems: Problems) -> Invalid:
@@ -238,7 +240,8 @@ async def _write(
             )
             delivery.payload_hash = fields_hash(dispatch.article_fields(delivery, plan))
             await delivery.save()
-            if item.mode == DeliveryMode.MASS and item.slot is not None:
+            if item.mode == DeliveryMode.MASS:
+                assert item.slot is not None  # _check refused the plan otherwise
                 await quotas.take(item.target.kind, item.account, item.at, delivery.id, item.slot)
             await dispatch.schedule_next(delivery, dispatch.first_run_at(item.at))
         await record_by(

@@ -64,7 +64,9 @@ async def free_slot(kind: str, account_code: str, at: datetime) -> int | None:
 
 
 async def check(kind: str, account_code: str, at: datetime) -> QuotaRefusal | None:
-    """None if a group send at `at` fits; otherwise the refusal with the first date that fits."""
+    """None if a group send at `at` fits now; otherwise the refusal with the first date that
+    fits. Advice only: the slot a plan takes comes from free_slot, and the unique constraint
+    decides between plans racing for it."""
     if await free_slot(kind, account_code, at) is not None:
         return None
     day = at.astimezone(SHANGHAI).date()
