@@ -56,7 +56,7 @@ from push.models import (
     Step,
     WeChatMaterial,
 )
-from push.service import accounts, approval, followers, quotas
+from push.service import approval, followers, quotas
 from push.service.articles import fields_hash
 from push.service.images import default_cover, read_image
 from push.settings import push_settings
@@ -163,8 +163,7 @@ async def run(*, delivery_id: int, generation: int, seq: int) -> dict[str, Any]:
     except ApiError as exc:
         # The registry refused (account removed, AppSecret missing): no retry will help.
         did = await _handle(delivery, Refused(None, exc.message))
-    await delivery.refresh_from_db()
-    return Outcome(delivery.id, did, delivery.status).as_dict()
+    return Outcome(delivery.id, did, str(delivery.status)).as_dict()
 
 
 async def _handle(delivery: Delivery, verdict: Transient | Refused) -> str:
@@ -179,17 +178,28 @@ async def _handle(delivery: Delivery, verdict: Transient | Refused) -> str:
 
 async def _advance(delivery: Delivery) -> str:
     plan = await PushPlan.get(id=delivery.plan_id)  # type: ignore[attr-defined]
+    fresh = False  # whether this run itself is about to make the submit (not a resumed one)
     if delivery.status == DeliveryStatus.SCHEDULED and clock_now() >= delivery.at:
         # Its time has come: from here on it is sending (and can no longer be cancelled).
         problem = await approval.still_approved(plan) or await _account_problem(delivery)
         if problem:
             raise Refused(None, problem)
+        values: dict[str, Any] = {"status": DeliveryStatus.SENDING}
+        if delivery.step == Step.STAGED:
+            # Prepared ahead, so the submit follows at once: one write for both steps.
+            check_integrity(delivery, plan)
+            values.update(step=Step.SUBMITTING, submit_started_at=clock_now())
         started = await Delivery.filter(
-            id=delivery.id, generation=delivery.generation, status=DeliveryStatus.SCHEDULED
-        ).update(status=DeliveryStatus.SENDING)
+            id=delivery.id,
+            generation=delivery.generation,
+            status=DeliveryStatus.SCHEDULED,
+            step=delivery.step,
+        ).update(**values)
         if not started:
             return "stale"
-        delivery.status = DeliveryStatus.SENDING
+        for name, value in values.items():
+            setattr(delivery, name, value)
+        fresh = delivery.step == Step.SUBMITTING
     if delivery.step == Step.NEW:
         await _stage(delivery, plan)
     if delivery.status == DeliveryStatus.SCHEDULED:
@@ -197,16 +207,16 @@ async def _advance(delivery: Delivery) -> str:
             await schedule_next(delivery, delivery.at)
         return "staged"
     if delivery.mode == DeliveryMode.PUBLISH:
-        return await _publish(delivery, plan)
+        return await _publish(delivery, plan, fresh=fresh)
     return await _mass(delivery, plan)
 
 
 async def _account_problem(delivery: Delivery) -> str | None:
-    target = (await accounts.accounts_by_code()).get(delivery.account_code)
-    if target is None:
+    account = await matrix.find_account(code=delivery.account_code)
+    if account is None:
         return f"账号 {delivery.account_code} 已不在新媒体矩阵中"
-    if not target.is_active:
-        return f"{target.label}已停用，本次投递已停止"
+    if not account.is_active:
+        return f"{account.name}（{account.code}）已停用，本次投递已停止"
     return None
 
 
@@ -314,11 +324,13 @@ async def _material(creds: matrix.Credentials, account_code: str, image_id: str,
     return (media_id if kind == "cover" else url) or ""
 
 
-async def _publish(delivery: Delivery, plan: PushPlan) -> str:
+async def _publish(delivery: Delivery, plan: PushPlan, *, fresh: bool) -> str:
     creds = await matrix.get_credentials(code=delivery.account_code)
     if delivery.step == Step.STAGED:
         if not await _mark_submitting(delivery, plan):
             return "stale"
+        fresh = True
+    if delivery.step == Step.SUBMITTING and fresh:
         try:
             publish_id = await wechat.publish(
                 appid=creds.appid, secret=creds.secret, media_id=delivery.draft_media_id or ""
@@ -443,7 +455,7 @@ async def _reconcile_publish(delivery: Delivery, creds: matrix.Credentials) -> s
     log.warning("delivery %s: no trace of the earlier submit; submitting again", delivery.id)
     await _back_to_staged(delivery)
     plan = await PushPlan.get(id=delivery.plan_id)  # type: ignore[attr-defined]
-    return await _publish(delivery, plan)
+    return await _publish(delivery, plan, fresh=False)
 
 
 async def _unclaimed_publish_event(delivery: Delivery, since: datetime) -> str | None:

@@ -24,6 +24,9 @@ async def on_published(delivery: Delivery) -> None:
     """After a delivery is published: the plan's follower notification, once per plan (and,
     through the notification's own key, once per resident and article)."""
     plan_id = delivery.plan_id  # type: ignore[attr-defined]
+    wanted = PushPlan.filter(id=plan_id, notify_followers=True, notified_at__isnull=True)
+    if not await wanted.exists():
+        return  # a read first: most plans notify no one, and a write would take the lock
     async with in_transaction():
         now = clock_now()
         taken = await PushPlan.filter(
