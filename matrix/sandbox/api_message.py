@@ -8,7 +8,7 @@ import secrets
 import time
 from typing import Any
 
-from sanic import Blueprint, Request, Sanic
+from sanic import Blueprint, DefaultSanic, Request
 from sanic.response import HTTPResponse
 
 from matrix.sandbox import events
@@ -127,7 +127,7 @@ def _recipients(store: Store, appid: str, flt: dict[str, Any]) -> tuple[list[str
     return reached, len(followers)
 
 
-async def finish_mass_later(sanic_app: Sanic, appid: str, msg_id: int) -> None:
+async def finish_mass_later(sanic_app: DefaultSanic, appid: str, msg_id: int) -> None:
     store: Store = sanic_app.ctx.store
     job = store.kv_get("mass", appid, str(msg_id))
     if job is None or job.get("finished"):
@@ -161,7 +161,7 @@ async def finish_mass_later(sanic_app: Sanic, appid: str, msg_id: int) -> None:
     await events.deliver(sanic_app, app, event, openid=None)
 
 
-def _mass_article_urls(sanic_app: Sanic, store: Store, job: dict[str, Any]) -> list[str]:
+def _mass_article_urls(sanic_app: DefaultSanic, store: Store, job: dict[str, Any]) -> list[str]:
     """A group-sent draft becomes readable articles, like a published one."""
     if job["content"].get("msgtype") != "mpnews" or not job.get("base_url"):
         return []

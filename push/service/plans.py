@@ -184,7 +184,8 @@ async def create_plan(*, data: PlanCreate, who: StaffRef) -> tuple[PushPlan, boo
     await _check(wanted, problems)
     if problems.fields:
         raise _refuse(problems)
-    assert article is not None and snapshot is not None
+    assert article is not None
+    assert snapshot is not None
     try:
         plan = await _write(data, digest, article.id, article.version, snapshot, wanted, who)
     except IntegrityError as exc:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
@@ -26,6 +24,6 @@ def fast_dispatch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def staff(api: httpx.AsyncClient, db: None) -> AsyncIterator[Staff]:
+async def staff(api: httpx.AsyncClient, db: None) -> Staff:
     """Demo staff signed in on demand; also opens the database in this process (jobs run here)."""
-    yield Staff(api)
+    return Staff(api)

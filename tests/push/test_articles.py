@@ -30,7 +30,8 @@ async def test_pasted_html_keeps_only_what_wechat_articles_render(
         assert banned not in body, (banned, body)
     assert '<p style="color:#b3261e">低保标准提高了</p>' in body
     # Non-WeChat links are unwrapped to their text; links to WeChat articles stay.
-    assert "点这里" in body and "也点这里" in body
+    assert "点这里" in body
+    assert "也点这里" in body
     assert '<a href="https://mp.weixin.qq.com/s/abc">往期解读</a>' in body
     assert "已按微信图文规范清理" in article["notice"]
     assert "外部或内嵌图片" in article["notice"]
@@ -120,11 +121,13 @@ async def test_images_are_uploaded_normalised_and_used_inline_and_as_cover(
 ) -> None:
     headers = await staff(EDITOR)
     wide = await upload_image(api, headers, jpeg((2400, 1200)))
-    assert wide["width"] == 1080 and wide["height"] == 540
+    assert wide["width"] == 1080
+    assert wide["height"] == 540
     again = await upload_image(api, headers, jpeg((2400, 1200)))
     assert again["media_id"] == wide["media_id"]  # stored once by content
     served = await api.get(wide["url"])
-    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
 
     article = await create_article(
         api,
@@ -185,6 +188,7 @@ async def test_preview_frame_shows_the_article_with_its_own_strict_policy(
     assert frame.status_code == 200
     assert '<p style="color:#b3261e">红字</p>' in frame.text
     policy = frame.headers["content-security-policy"]
-    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert "default-src 'none'" in policy
+    assert "script-src" not in policy
     assert "frame-ancestors 'self'" in policy
     assert frame.headers["x-frame-options"] == "SAMEORIGIN"

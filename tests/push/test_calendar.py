@@ -48,10 +48,13 @@ async def test_calendar_shows_deliveries_and_marks_conflicts(
     quota = [c for c in data["conflicts"] if c["kind"] == "quota" and c["account"] == busy]
     same_month = len({d[:7] for d in (_day(3), _day(4), _day(5))}) == 1
     if same_month:  # three of four monthly group sends in one month is quota pressure
-        assert quota and "3/4" in quota[0]["message"]
+        assert quota
+        assert "3/4" in quota[0]["message"]
     # mctj (demo: last update 16 days ago) has nothing planned: flagged today.
     stale = [c for c in data["conflicts"] if c["kind"] == "stale" and c["account"] == "mctj"]
-    assert stale and stale[0]["day"] == _day(0) and "没有排期" in stale[0]["message"]
+    assert stale
+    assert stale[0]["day"] == _day(0)
+    assert "没有排期" in stale[0]["message"]
     # mcggzy (demo: 12 days ago) reaches the 14-day line within the week.
     from matrix.service import get_account
 
@@ -59,7 +62,8 @@ async def test_calendar_shows_deliveries_and_marks_conflicts(
     assert last is not None
     expected = (last.astimezone(SHANGHAI).date() + timedelta(days=14)).isoformat()
     line = [c for c in data["conflicts"] if c["kind"] == "stale" and c["account"] == "mcggzy"]
-    assert line and line[0]["day"] == expected
+    assert line
+    assert line[0]["day"] == expected
     # An account updated a few days ago is not near the line: nothing to mark.
     assert not [c for c in data["conflicts"] if c["kind"] == "stale" and c["account"] == "mcfb"]
 

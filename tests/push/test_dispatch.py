@@ -53,7 +53,8 @@ async def test_a_due_delivery_is_published_and_closed_by_the_publish_event(
 
     await run_jobs()
     submitted = (await get_plan(api, staff, plan_id))["deliveries"][0]
-    assert submitted["status"] == "sending" and submitted["publish_id"]
+    assert submitted["status"] == "sending"
+    assert submitted["publish_id"]
 
     # The sandbox's PUBLISHJOBFINISH reaches the callback; the delivery closes without a poll.
     async def published() -> dict | None:
@@ -61,15 +62,19 @@ async def test_a_due_delivery_is_published_and_closed_by_the_publish_event(
         return row if row["status"] == "published" else None
 
     row = await eventually(published, within=15)
-    assert row["url"] and "/sandbox/articles/" in row["url"]
+    assert row["url"]
+    assert "/sandbox/articles/" in row["url"]
     page = await sandbox.get(row["url"])
-    assert "【教育】招生解读" in page.text and "招生政策解读" in page.text
+    assert "【教育】招生解读" in page.text
+    assert "招生政策解读" in page.text
     assert "/sandbox/media/" in page.text  # the inline image was uploaded, not stripped
 
     record = await sandbox_record(sandbox, await appid_of(account))
-    assert len(record["publishes"]) == 1 and record["publishes"][0]["publish_status"] == 0
+    assert len(record["publishes"]) == 1
+    assert record["publishes"][0]["publish_status"] == 0
     after = await _account_row(account)
-    assert after["last_published_at"] and after["last_published_at"] != before["last_published_at"]
+    assert after["last_published_at"]
+    assert after["last_published_at"] != before["last_published_at"]
 
 
 async def test_without_a_cover_the_accounts_default_cover_is_used(
@@ -102,7 +107,8 @@ async def test_a_group_send_carries_a_fixed_clientmsgid_and_closes_with_its_url(
     )
     done = await settle(api, staff, created.json()["plan"]["id"])
     row = done["deliveries"][0]
-    assert row["status"] == "published" and row["msg_id"]
+    assert row["status"] == "published"
+    assert row["msg_id"]
     record = await sandbox_record(sandbox, await appid_of(account))
     assert len(record["masses"]) == 1
     assert record["masses"][0]["msg_id"] == int(row["msg_id"])
@@ -125,7 +131,9 @@ async def test_transient_failures_are_retried_until_they_pass(
         plan_id = await plan_now(api, staff, article["id"], account)
         await run_jobs()
         row = (await get_plan(api, staff, plan_id))["deliveries"][0]
-        assert row["status"] == "sending" and row["attempts"] >= 1 and row["errcode"] is not None
+        assert row["status"] == "sending"
+        assert row["attempts"] >= 1
+        assert row["errcode"] is not None
         done = await settle(api, staff, plan_id)
     assert done["deliveries"][0]["status"] == "published"
     assert len((await sandbox_record(sandbox, appid))["publishes"]) == 1
@@ -141,8 +149,11 @@ async def test_content_errors_fail_at_once_with_wechats_errcode(
         plan_id = await plan_now(api, staff, article["id"], account)
         await run_jobs()
     row = (await get_plan(api, staff, plan_id))["deliveries"][0]
-    assert row["status"] == "failed" and row["errcode"] == 45002 and row["error"]
-    assert row["attempts"] == 0 and row["can_retry"]
+    assert row["status"] == "failed"
+    assert row["errcode"] == 45002
+    assert row["error"]
+    assert row["attempts"] == 0
+    assert row["can_retry"]
 
     # The editor retries; the cause is gone, so it goes out (once).
     retried = await api.post(
@@ -162,7 +173,8 @@ async def test_a_publish_wechat_rejects_fails_visibly(
     async with sandbox_fault(sandbox, await appid_of(account), publish_status=4):
         done = await settle(api, staff, await plan_now(api, staff, article["id"], account))
     row = done["deliveries"][0]
-    assert row["status"] == "failed" and "平台审核不通过" in row["error"]
+    assert row["status"] == "failed"
+    assert "平台审核不通过" in row["error"]
 
 
 async def test_an_article_edited_after_planning_is_not_sent(
@@ -179,7 +191,8 @@ async def test_an_article_edited_after_planning_is_not_sent(
     assert edited.status_code == 200
     done = await settle(api, staff, plan_id)
     row = done["deliveries"][0]
-    assert row["status"] == "failed" and "排期后已修改" in row["error"]
+    assert row["status"] == "failed"
+    assert "排期后已修改" in row["error"]
     assert (await sandbox_record(sandbox, await appid_of(account)))["publishes"] == []
 
 
@@ -195,10 +208,13 @@ async def test_a_lost_submit_answer_is_reconciled_not_repeated(
         plan_id = await plan_now(api, staff, article["id"], account)
         await run_jobs()
         row = (await get_plan(api, staff, plan_id))["deliveries"][0]
-        assert row["step"] == "submitting" and row["publish_id"] is None
+        assert row["step"] == "submitting"
+        assert row["publish_id"] is None
         done = await settle(api, staff, plan_id)
     row = done["deliveries"][0]
-    assert row["status"] == "published" and row["publish_id"] and row["url"]
+    assert row["status"] == "published"
+    assert row["publish_id"]
+    assert row["url"]
     assert len((await sandbox_record(sandbox, appid))["publishes"]) == 1
 
 
@@ -219,9 +235,11 @@ async def test_published_article_is_readable_by_residents_as_it_went_out(
         f"/api/v1/admin/articles/{article['id']}", headers=headers, json={"content": "<p>草稿</p>"}
     )
     shown = (await api.get(f"/api/v1/mp/articles/{article['id']}")).json()["article"]
-    assert "居民版正文" in shown["content"] and "草稿" not in shown["content"]
+    assert "居民版正文" in shown["content"]
+    assert "草稿" not in shown["content"]
     assert f'src="{api.base_url}{picture["url"]}"' in shown["content"]
-    assert shown["domains"][0]["id"] == 1 and shown["published_at"]
+    assert shown["domains"][0]["id"] == 1
+    assert shown["published_at"]
     listed = (await api.get("/api/v1/mp/articles", params={"domain_id": 1})).json()
     assert article["id"] in [a["id"] for a in listed["items"]]
 
@@ -237,7 +255,8 @@ async def test_a_lost_group_send_answer_is_deduplicated_by_its_clientmsgid(
         plan_id = await plan_now(api, staff, article["id"], account, "mass")
         await run_jobs()  # sent, answer lost; repeated at once: 45066, wait a minute
         row = (await get_plan(api, staff, plan_id))["deliveries"][0]
-        assert row["status"] == "sending" and row["errcode"] == 45066
+        assert row["status"] == "sending"
+        assert row["errcode"] == 45066
         # A minute later (on WeChat's clock too) the repeat answers 45065 with the msg_id.
         await sandbox.post("/sandbox/clock", json={"appid": appid, "advance_seconds": 61})
         try:
@@ -246,7 +265,8 @@ async def test_a_lost_group_send_answer_is_deduplicated_by_its_clientmsgid(
         finally:
             await sandbox.post("/sandbox/clock", json={"appid": appid, "reset": True})
     row = done["deliveries"][0]
-    assert row["status"] == "published" and row["msg_id"]
+    assert row["status"] == "published"
+    assert row["msg_id"]
     assert len((await sandbox_record(sandbox, appid))["masses"]) == 1
 
 
@@ -259,7 +279,9 @@ async def test_a_delivery_is_prepared_ahead_and_its_draft_removed_when_cancelled
     plan_id = created.json()["plan"]["id"]
     await run_jobs()  # within the staging lead: cover and draft now, the submit at its time
     row = (await get_plan(api, staff, plan_id))["deliveries"][0]
-    assert row["status"] == "scheduled" and row["step"] == "staged" and row["can_cancel"]
+    assert row["status"] == "scheduled"
+    assert row["step"] == "staged"
+    assert row["can_cancel"]
     appid = await appid_of(account)
     assert (await sandbox_record(sandbox, appid))["publishes"] == []
 
@@ -288,5 +310,6 @@ async def test_an_account_deactivated_after_planning_is_not_sent_to(
     await update_account(code=account, data=AccountUpdate(is_active=False), actor=Actor.cli())
     done = await settle(api, staff, plan_id)
     row = done["deliveries"][0]
-    assert row["status"] == "failed" and "已停用" in row["error"]
+    assert row["status"] == "failed"
+    assert "已停用" in row["error"]
     assert (await sandbox_record(sandbox, await appid_of(account)))["publishes"] == []

@@ -88,7 +88,8 @@ async def test_subscription_accounts_group_send_once_a_day(
         api, staff, article["id"], [{"account": account, "at": _noon(2), "mode": "mass"}]
     )
     message = assert_error(same_day, 422)["fields"]["deliveries.0.mode"]
-    assert "每天 1 次" in message and f"最早可排 {_local_day(3)}" in message
+    assert "每天 1 次" in message
+    assert f"最早可排 {_local_day(3)}" in message
     # Publishing (not a group send) uses no quota.
     publish = await plan(
         api, staff, article["id"], [{"account": account, "at": _noon(2), "mode": "publish"}]
@@ -126,7 +127,8 @@ async def test_service_accounts_group_send_four_times_a_month(
     )
     message = assert_error(fifth, 422)["fields"]["deliveries.0.mode"]
     next_month = (first_day + timedelta(days=32)).replace(day=1).date().isoformat()
-    assert "每月 4 次" in message and f"最早可排 {next_month}" in message
+    assert "每月 4 次" in message
+    assert f"最早可排 {next_month}" in message
 
 
 async def test_parallel_plans_cannot_share_the_last_group_send(
@@ -176,7 +178,8 @@ async def test_a_group_at_one_time_with_a_stagger(api: httpx.AsyncClient, staff:
     assert group.status_code == 201, group.text
     group_id = group.json()["group"]["id"]
     groups = (await api.get("/api/v1/admin/account-groups", headers=headers)).json()["groups"]
-    assert groups[0]["id"] == "all" and len(groups[0]["accounts"]) >= 27
+    assert groups[0]["id"] == "all"
+    assert len(groups[0]["accounts"]) >= 27
     assert any(g["id"] == "system:education" and "mcjy" in g["accounts"] for g in groups)
 
     start = _noon(3)

@@ -26,7 +26,8 @@ async def test_three_levels_by_three_reviewers_who_are_not_the_author(
     submitted = await api.post(
         f"/api/v1/admin/articles/{article_id}/submit", headers=await staff(EDITOR), json={}
     )
-    assert submitted.status_code == 201 and submitted.json()["review"]["status"] == "in_review"
+    assert submitted.status_code == 201
+    assert submitted.json()["review"]["status"] == "in_review"
 
     # The author cannot sign; an admin who wrote nothing here can.
     own = await _review(api, staff, article_id, EDITOR, decision="approve", comment="")
@@ -51,7 +52,8 @@ async def test_three_levels_by_three_reviewers_who_are_not_the_author(
     )
     assert audit.status_code == 200, audit.text
     actions = [r["action"] for r in audit.json()["items"]]
-    assert actions.count("review.approve") == 3 and "review.submit" in actions
+    assert actions.count("review.approve") == 3
+    assert "review.submit" in actions
 
 
 async def test_a_rejection_returns_the_article_and_an_edit_restarts_review(
@@ -67,7 +69,8 @@ async def test_a_rejection_returns_the_article_and_an_edit_restarts_review(
         api, staff, article_id, REVIEWERS[1], decision="reject", comment="数据来源请注明文件文号"
     )
     review = rejected.json()["review"]
-    assert review["status"] == "rejected" and review["comment"] == "数据来源请注明文件文号"
+    assert review["status"] == "rejected"
+    assert review["comment"] == "数据来源请注明文件文号"
 
     # Edited and resubmitted: signatures of the old version do not carry over.
     edited = await api.patch(
@@ -92,9 +95,11 @@ async def test_a_rejection_returns_the_article_and_an_edit_restarts_review(
         json={"title": "新标题"},
     )
     state = after.json()["article"]["review"]
-    assert state["status"] == "draft" and state["approved_version"]["version"] == 2
+    assert state["status"] == "draft"
+    assert state["approved_version"]["version"] == 2
     history = await api.get(
         f"/api/v1/admin/articles/{article_id}/review", headers=await staff(EDITOR)
     )
     actions = [e["action"] for e in history.json()["history"]]
-    assert actions.count("rejected") == 1 and actions[-1] == "restarted"
+    assert actions.count("rejected") == 1
+    assert actions[-1] == "restarted"
