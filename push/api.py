@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
 from sanic_ext import openapi
 
 from gateway.auth import staff_required
 from gateway.auth.decorators import client_ip
-from gateway.clock import to_iso
-from gateway.errors import Invalid, parse_body, parse_query
-from gateway.openapi import json_body, returns
+from gateway.errors import Invalid, parse_body, parse_query, route_max_length
+from gateway.openapi import json_body, query, returns
 from push.models import Article
 from push.schemas import (
+    ACCOUNT_CODE_MAX,
     ArticleAnswer,
     ArticleCreate,
     ArticlePage,
@@ -24,6 +23,7 @@ from push.schemas import (
     ArticleUpdate,
     CalendarAnswer,
     CalendarQuery,
+    CoverBody,
     DeliveryAnswer,
     GroupAnswer,
     GroupCreate,
@@ -32,7 +32,7 @@ from push.schemas import (
     ImageAnswer,
     MpArticleAnswer,
     MpArticlePage,
-    PageQuery,
+    MpArticleQuery,
     PlanAnswer,
     PlanCreate,
     PlanPage,
@@ -70,45 +70,17 @@ async def article_answer(article: Article, notice: str = "") -> dict[str, Any]:
 
 @admin.get("/articles")
 @openapi.tag("push")
-@openapi.parameter("q", str, description="标题或作者包含的文字")
-@openapi.parameter("state", str, description="draft / in_review / rejected / approved")
-@openapi.parameter("page", int)
-@openapi.parameter("per_page", int)
+@query(ArticleQuery)
 @returns(ArticlePage)
 @staff_required("push.read")
 async def list_articles(request: Request) -> HTTPResponse:
     """Articles, most recently edited first, each with its review status."""
     query = parse_query(request, ArticleQuery)
-    return json(await articles_page(query))
-
-
-async def articles_page(query: ArticleQuery) -> dict[str, Any]:
-    ids = None
-    if query.state:
-        every, _ = await articles.list_articles(q=query.q, page=1, per_page=100000)
-        states = await approval.statuses(every)
-        ids = [a.id for a in every if states.get(a.id) == query.state]
-    rows, total = await articles.list_articles(
-        q=query.q, page=query.page, per_page=query.per_page, ids=ids
+    return json(
+        await approval.article_list(
+            q=query.q, state=query.state, page=query.page, per_page=query.per_page
+        )
     )
-    states = await approval.statuses(rows)
-    return {
-        "items": [
-            {
-                "id": a.id,
-                "title": a.title,
-                "author": a.author,
-                "version": a.version,
-                "review": {"status": states.get(a.id, "draft")},
-                "updated_at": to_iso(a.updated_at),
-                "created_by": a.created_by_name,
-            }
-            for a in rows
-        ],
-        "total": total,
-        "page": query.page,
-        "per_page": query.per_page,
-    }
 
 
 @admin.post("/articles")
@@ -172,15 +144,11 @@ async def upload_image(request: Request) -> HTTPResponse:
     )
 
 
-class CoverBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    media_id: str = Field(min_length=32, max_length=32)
-
-
 @admin.put("/default-covers/<code:str>")
 @openapi.tag("push")
 @json_body(CoverBody)
-@openapi.response(204, description="已设置")
+@returns(None, status=204, description="已设置")
+@route_max_length(code=ACCOUNT_CODE_MAX)
 @staff_required("push.write")
 async def set_default_cover(request: Request, code: str) -> HTTPResponse:
     """Choose the cover an account's articles use when they have none."""
@@ -228,7 +196,7 @@ async def update_group(request: Request, group_id: int) -> HTTPResponse:
 
 @admin.delete("/account-groups/<group_id:int>")
 @openapi.tag("push")
-@openapi.response(204, description="已删除")
+@returns(None, status=204, description="已删除")
 @staff_required("push.write")
 async def delete_group(request: Request, group_id: int) -> HTTPResponse:
     """Delete a saved group (plans made with it keep their deliveries)."""
@@ -241,9 +209,7 @@ async def delete_group(request: Request, group_id: int) -> HTTPResponse:
 
 @admin.get("/pushes")
 @openapi.tag("push")
-@openapi.parameter("status", str, description="含该状态投递的计划")
-@openapi.parameter("page", int)
-@openapi.parameter("per_page", int)
+@query(PushQuery)
 @returns(PlanPage)
 @staff_required("push.read")
 async def list_pushes(request: Request) -> HTTPResponse:
@@ -320,8 +286,7 @@ async def retry_delivery(request: Request, plan_id: int, delivery_id: int) -> HT
 
 @admin.get("/calendar")
 @openapi.tag("push")
-@openapi.parameter("from", str, required=True, description="开始日期 YYYY-MM-DD（上海时间）")
-@openapi.parameter("to", str, required=True, description="结束日期 YYYY-MM-DD（含），最多 62 天")
+@query(CalendarQuery)
 @returns(CalendarAnswer)
 @staff_required("push.read")
 async def get_calendar(request: Request) -> HTTPResponse:
@@ -333,15 +298,9 @@ async def get_calendar(request: Request) -> HTTPResponse:
 # --- residents ---------------------------------------------------------------------------
 
 
-class MpArticleQuery(PageQuery):
-    domain_id: int | None = Field(None, ge=1, le=2**31 - 1)
-
-
 @mp.get("/articles")
 @openapi.tag("mini-program")
-@openapi.parameter("domain_id", int, description="只看某个领域的文章")
-@openapi.parameter("page", int)
-@openapi.parameter("per_page", int)
+@query(MpArticleQuery)
 @returns(MpArticlePage)
 async def mp_articles(request: Request) -> HTTPResponse:
     """Published policy articles, newest first."""

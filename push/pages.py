@@ -7,6 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import ValidationError
 from sanic import Blueprint, Request
@@ -18,12 +19,12 @@ from gateway.auth.csrf import form_of
 from gateway.clock import SHANGHAI, local_date
 from gateway.clock import now as clock_now
 from gateway.console import register_nav, register_tile, render, render_fragment
-from gateway.errors import ApiError, fields_from_validation
+from gateway.errors import ApiError, fields_from_validation, route_max_length
 from mini_program.catalogue import service as catalogue
 from push import content as body_rules
 from push.api import who
 from push.models import STATUS_LABELS
-from push.schemas import ArticleCreate, ArticleUpdate, GroupCreate, PlanCreate
+from push.schemas import ACCOUNT_CODE_MAX, ArticleCreate, ArticleUpdate, GroupCreate, PlanCreate
 from push.service import accounts, approval, articles, images, plans
 from push.service.calendar import calendar
 
@@ -88,9 +89,6 @@ def _errors(exc: ValidationError | ApiError) -> dict[str, str]:
 @staff_required("push.read")
 async def articles_page(request: Request) -> HTTPResponse:
     """Every article with its review status; tabs by status, search by title."""
-    from push.api import articles_page as page_of
-    from push.schemas import ArticleQuery
-
     state = request.args.get("state") or None
     if state not in REVIEW_STATES:
         state = None
@@ -99,7 +97,7 @@ async def articles_page(request: Request) -> HTTPResponse:
         page = max(1, min(10000, int(request.args.get("page", "1"))))
     except ValueError:
         page = 1
-    data = await page_of(ArticleQuery(q=q, state=state, page=page, per_page=20))
+    data = await approval.article_list(q=q, state=state, page=page, per_page=20)
     reviewer = has_permission(request.ctx.staff, "push.review")
     return render(
         request,
@@ -221,8 +219,6 @@ async def create_article_form(request: Request) -> HTTPResponse:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(text, safe="")
 
 
@@ -609,6 +605,7 @@ async def delete_group_form(request: Request, group_id: int) -> HTTPResponse:
 
 @bp.post("/pushes/covers/<code:str>")
 @openapi.exclude()
+@route_max_length(code=ACCOUNT_CODE_MAX)
 @staff_required("push.write")
 async def set_cover_form(request: Request, code: str) -> HTTPResponse:
     """Upload an account's default cover (used when an article has none)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import (
     BaseModel,
@@ -21,10 +21,16 @@ from pydantic import (
 )
 
 from gateway.config import get_settings
+from gateway.openapi import ResponseModel
+from gateway.paging import PageQuery
+from gateway.review.schemas import ReviewState
+from gateway.schemas import PatchModel, documented
 from push import content as body_rules
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+# The matrix's account codes (matrix.models: 32 characters).
+ACCOUNT_CODE_MAX = 32
 ACCOUNT_RE = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 MAX_DELIVERIES = 200
 
@@ -145,7 +151,7 @@ class ArticleCreate(_ArticleFields):
     source_url: str = ""
 
 
-class ArticleUpdate(_ArticleFields):
+class ArticleUpdate(PatchModel, _ArticleFields):
     title: str | None = None
     author: str | None = None
     digest: str | None = None
@@ -156,15 +162,11 @@ class ArticleUpdate(_ArticleFields):
     source_url: str | None = None
 
 
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    page: int = Field(1, ge=1, le=10000)
-    per_page: int = Field(20, ge=1, le=100)
-
-
 class ArticleQuery(PageQuery):
-    q: str | None = Field(None, max_length=64)
-    state: str | None = Field(None, max_length=16)
+    q: str | None = Field(None, max_length=64, description="标题或作者包含的文字")
+    state: Literal["draft", "in_review", "rejected", "approved"] | None = Field(
+        None, description="审核状态：draft / in_review / rejected / approved"
+    )
 
 
 def _aware(value: datetime) -> datetime:
@@ -262,7 +264,7 @@ class GroupCreate(BaseModel):
     _accounts = field_validator("accounts")(_account_codes)
 
 
-class GroupUpdate(BaseModel):
+class GroupUpdate(PatchModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str | None = Field(None, min_length=1, max_length=32)
     accounts: list[str] | None = Field(None, min_length=1, max_length=100)
@@ -270,14 +272,37 @@ class GroupUpdate(BaseModel):
     _accounts = field_validator("accounts")(_account_codes)
 
 
+class CoverBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    media_id: str = Field(
+        min_length=32,
+        max_length=32,
+        json_schema_extra=documented(HEX32),
+        description="封面图片编号",
+    )
+
+    @field_validator("media_id")
+    @classmethod
+    def _media(cls, value: str) -> str:
+        if not HEX32.match(value):
+            raise ValueError("封面图片编号无效，请重新上传封面")
+        return value
+
+
+class MpArticleQuery(PageQuery):
+    domain_id: int | None = Field(None, ge=1, le=2**31 - 1, description="只看某个领域的文章")
+
+
 class PushQuery(PageQuery):
-    status: Literal["scheduled", "sending", "published", "failed", "cancelled"] | None = None
+    status: Literal["scheduled", "sending", "published", "failed", "cancelled"] | None = Field(
+        None, description="只看含该状态投递的计划"
+    )
 
 
 class CalendarQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    from_: date = Field(alias="from")
-    to: date
+    from_: date = Field(alias="from", description="开始日期 YYYY-MM-DD（上海时间）")
+    to: date = Field(description="结束日期 YYYY-MM-DD（含），最多 62 天")
 
     @field_validator("to")
     @classmethod
@@ -295,7 +320,7 @@ class CalendarQuery(BaseModel):
 # --- answers (documented with gateway.openapi.returns) ------------------------------------
 
 
-class ReviewSignatureOut(BaseModel):
+class ReviewSignatureOut(ResponseModel):
     level: int
     level_label: str
     reviewer: str
@@ -304,7 +329,11 @@ class ReviewSignatureOut(BaseModel):
     at: str | None
 
 
-class ArticleOut(BaseModel):
+class ReviewStatusOut(ResponseModel):
+    status: str = Field(description="draft / in_review / rejected / approved")
+
+
+class ArticleOut(ResponseModel):
     id: int
     title: str
     author: str
@@ -317,7 +346,7 @@ class ArticleOut(BaseModel):
     source_url: str
     version: int
     content_hash: str
-    review: dict[str, Any]
+    review: ReviewState
     created_by: str
     updated_by: str
     created_at: str | None
@@ -326,28 +355,28 @@ class ArticleOut(BaseModel):
     notice: str = ""
 
 
-class ArticleAnswer(BaseModel):
+class ArticleAnswer(ResponseModel):
     article: ArticleOut
 
 
-class ArticleSummary(BaseModel):
+class ArticleSummary(ResponseModel):
     id: int
     title: str
     author: str
     version: int
-    review: dict[str, Any]
+    review: ReviewStatusOut
     updated_at: str | None
     created_by: str
 
 
-class ArticlePage(BaseModel):
+class ArticlePage(ResponseModel):
     items: list[ArticleSummary]
     total: int
     page: int
     per_page: int
 
 
-class ImageAnswer(BaseModel):
+class ImageAnswer(ResponseModel):
     media_id: str
     url: str
     width: int
@@ -355,12 +384,14 @@ class ImageAnswer(BaseModel):
     size: int
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(ResponseModel):
     id: int
+    plan_id: int
     account: str
     account_name: str
     account_kind: str
     mode: str
+    mode_label: str
     at: str | None
     title: str
     status: str
@@ -374,11 +405,23 @@ class DeliveryOut(BaseModel):
     publish_id: str | None
     msg_id: str | None
     published_at: str | None
+    failed_at: str | None
     can_cancel: bool
     can_retry: bool
 
 
-class PlanOut(BaseModel):
+class NotificationOut(ResponseModel):
+    """The residents' notification of a plan's article (mini_program.notify's campaign)."""
+
+    campaign_id: int
+    purpose: str
+    object_key: str
+    state: str = Field(description="queued / running / done")
+    recipients: int = Field(description="持有订阅授权、将收到通知的关注居民数")
+    counts: dict[str, int] = Field(description="各结果的消息数：pending / sending / sent / ...")
+
+
+class PlanOut(ResponseModel):
     id: int
     key: str | None
     article_id: int
@@ -387,18 +430,18 @@ class PlanOut(BaseModel):
     title: str
     notify_followers: bool
     notified_at: str | None
-    notification: dict[str, Any] | None
+    notification: NotificationOut | None
     created_by: str
     created_at: str | None
     counts: dict[str, int]
     deliveries: list[DeliveryOut]
 
 
-class PlanAnswer(BaseModel):
+class PlanAnswer(ResponseModel):
     plan: PlanOut
 
 
-class PlanSummary(BaseModel):
+class PlanSummary(ResponseModel):
     id: int
     title: str
     article_id: int
@@ -408,44 +451,45 @@ class PlanSummary(BaseModel):
     counts: dict[str, int]
 
 
-class PlanPage(BaseModel):
+class PlanPage(ResponseModel):
     items: list[PlanSummary]
     total: int
     page: int
     per_page: int
 
 
-class DeliveryAnswer(BaseModel):
+class DeliveryAnswer(ResponseModel):
     delivery: DeliveryOut
 
 
-class GroupOut(BaseModel):
+class GroupOut(ResponseModel):
     id: str
     name: str
     kind: Literal["all", "system", "saved"]
     accounts: list[str]
 
 
-class GroupList(BaseModel):
+class GroupList(ResponseModel):
     groups: list[GroupOut]
 
 
-class GroupAnswer(BaseModel):
+class GroupAnswer(ResponseModel):
     group: GroupOut
 
 
-class CalendarEntry(BaseModel):
+class CalendarEntry(ResponseModel):
     delivery_id: int
     plan_id: int
     account: str
     account_name: str
     at: str | None
     mode: str
+    mode_label: str
     status: str
     title: str
 
 
-class CalendarConflict(BaseModel):
+class CalendarConflict(ResponseModel):
     kind: Literal["same_day", "quota", "stale"]
     day: str
     account: str
@@ -453,20 +497,31 @@ class CalendarConflict(BaseModel):
     message: str
 
 
-class CalendarDay(BaseModel):
+class CalendarDay(ResponseModel):
     day: str
     entries: list[CalendarEntry]
     conflicts: list[CalendarConflict]
 
 
-class CalendarAnswer(BaseModel):
+class CalendarAnswer(ResponseModel):
     from_: str = Field(alias="from")
     to: str
     days: list[CalendarDay]
     conflicts: list[CalendarConflict]
 
 
-class MpArticleOut(BaseModel):
+class MpDomainOut(ResponseModel):
+    id: int
+    name: str
+
+
+class MpDocumentOut(ResponseModel):
+    id: int
+    title: str
+    doc_no: str | None
+
+
+class MpArticleOut(ResponseModel):
     id: int
     title: str
     author: str
@@ -474,16 +529,16 @@ class MpArticleOut(BaseModel):
     content: str
     cover_url: str | None
     published_at: str | None
-    domains: list[dict[str, Any]]
-    documents: list[dict[str, Any]]
+    domains: list[MpDomainOut]
+    documents: list[MpDocumentOut]
     source_url: str
 
 
-class MpArticleAnswer(BaseModel):
+class MpArticleAnswer(ResponseModel):
     article: MpArticleOut
 
 
-class MpArticleSummary(BaseModel):
+class MpArticleSummary(ResponseModel):
     id: int
     title: str
     digest: str
@@ -491,7 +546,7 @@ class MpArticleSummary(BaseModel):
     published_at: str | None
 
 
-class MpArticlePage(BaseModel):
+class MpArticlePage(ResponseModel):
     items: list[MpArticleSummary]
     total: int
     page: int

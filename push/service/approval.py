@@ -7,9 +7,11 @@ from typing import Any
 
 from gateway import review
 from gateway.auth.models import StaffUser
+from gateway.clock import to_iso
+from gateway.paging import page_answer
 from gateway.review import ReviewRoutes
 from push.models import Article, PushPlan
-from push.service.articles import fields_hash, get_article, publishable_fields
+from push.service.articles import fields_hash, get_article, list_articles, publishable_fields
 from push.service.common import StaffRef
 
 KIND = "article"
@@ -65,6 +67,32 @@ async def statuses(articles: list[Article]) -> dict[int, str]:
         versions={a.id: (a.version, fields_hash(publishable_fields(a))) for a in articles},
     )
     return {int(k): v for k, v in found.items()}
+
+
+async def article_list(
+    *, q: str | None, state: str | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """A page of articles, most recently edited first, each with its review status."""
+    ids = None
+    if state:
+        every, _ = await list_articles(q=q, page=1, per_page=100000)
+        found = await statuses(every)
+        ids = [a.id for a in every if found.get(a.id) == state]
+    rows, total = await list_articles(q=q, page=page, per_page=per_page, ids=ids)
+    found = await statuses(rows)
+    items = [
+        {
+            "id": a.id,
+            "title": a.title,
+            "author": a.author,
+            "version": a.version,
+            "review": {"status": found.get(a.id, "draft")},
+            "updated_at": to_iso(a.updated_at),
+            "created_by": a.created_by_name,
+        }
+        for a in rows
+    ]
+    return page_answer(items, total=total, page=page, per_page=per_page)
 
 
 async def approved_fields(article: Article) -> dict[str, Any] | None:

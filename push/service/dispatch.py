@@ -590,16 +590,19 @@ async def close_published(
         values["url"] = url[:1024]
     if wx_article_id:
         values["wx_article_id"] = str(wx_article_id)[:128]
-    moved = await Delivery.filter(
-        id=delivery_id, status__in=[DeliveryStatus.SENDING, DeliveryStatus.FAILED]
-    ).update(**values)
-    if not moved:
-        if url:  # already closed by the other path (poll or event): keep the better record
-            await Delivery.filter(id=delivery_id, url__isnull=True).update(url=url[:1024])
-        return False
-    delivery = await Delivery.get(id=delivery_id)
-    await matrix.record_publication(at=at, code=delivery.account_code)
-    await followers.on_published(delivery)
+    # One transaction: the delivery is published if and only if its article's follower
+    # notification (when the plan asks for one) is queued with it.
+    async with in_transaction():
+        moved = await Delivery.filter(
+            id=delivery_id, status__in=[DeliveryStatus.SENDING, DeliveryStatus.FAILED]
+        ).update(**values)
+        if not moved:
+            if url:  # already closed by the other path (poll or event): keep the better record
+                await Delivery.filter(id=delivery_id, url__isnull=True).update(url=url[:1024])
+            return False
+        delivery = await Delivery.get(id=delivery_id)
+        await matrix.record_publication(at=at, code=delivery.account_code)
+        await followers.on_published(delivery)
     return True
 
 

@@ -5,11 +5,12 @@ cancel, reschedule and retry rules."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import httpx
+import pytest
 
-from gateway.clock import SHANGHAI
+from gateway.clock import SHANGHAI, local_date
 from gateway.clock import now as clock_now
 from tests.conftest import assert_error
 from tests.push.push_helpers import (
@@ -22,15 +23,18 @@ from tests.push.push_helpers import (
     plan,
 )
 
+# One "today" for the whole module (Shanghai), taken once: a test that runs across midnight
+# still names the same days in its plans and in what it expects (make test-midnight).
+TODAY = local_date(clock_now())
+
 
 def _local_day(days: int) -> str:
-    return (clock_now() + timedelta(days=days)).astimezone(SHANGHAI).date().isoformat()
+    return (TODAY + timedelta(days=days)).isoformat()
 
 
 def _noon(days: int) -> str:
-    """Noon (Shanghai) `days` from today: never near midnight, whatever the hour now."""
-    day = (clock_now() + timedelta(days=days)).astimezone(SHANGHAI)
-    return day.replace(hour=12, minute=0, second=0, microsecond=0).isoformat()
+    """Noon (Shanghai) `days` after the module's today: always ahead, never near midnight."""
+    return datetime.combine(TODAY + timedelta(days=days), time(12), SHANGHAI).isoformat()
 
 
 async def test_refusals_name_each_delivery(api: httpx.AsyncClient, staff: Staff) -> None:
@@ -75,6 +79,7 @@ async def test_only_a_fully_approved_version_can_be_planned(
     assert assert_error(missing, 422)["fields"]["article_id"] == "没有这篇文章"
 
 
+@pytest.mark.dates
 async def test_subscription_accounts_group_send_once_a_day(
     api: httpx.AsyncClient, staff: Staff
 ) -> None:
@@ -97,14 +102,15 @@ async def test_subscription_accounts_group_send_once_a_day(
     assert publish.status_code == 201
 
 
+@pytest.mark.dates
 async def test_service_accounts_group_send_four_times_a_month(
     api: httpx.AsyncClient, staff: Staff
 ) -> None:
     article = await approved_article(api, staff)
     account = await new_account("service")
     # Four sends in the month of a day 40 days ahead: that month is then full.
-    base = (clock_now() + timedelta(days=40)).astimezone(SHANGHAI)
-    first_day = base.replace(day=1, hour=10, minute=0, second=0, microsecond=0)
+    base = TODAY + timedelta(days=40)
+    first_day = datetime.combine(base.replace(day=1), time(10), SHANGHAI)
     for n in range(4):
         ok = await plan(
             api,
@@ -131,6 +137,7 @@ async def test_service_accounts_group_send_four_times_a_month(
     assert f"最早可排 {next_month}" in message
 
 
+@pytest.mark.dates
 async def test_parallel_plans_cannot_share_the_last_group_send(
     api: httpx.AsyncClient, staff: Staff
 ) -> None:
@@ -166,6 +173,7 @@ async def test_a_double_submitted_plan_creates_one_plan(
     assert assert_error(reused, 409, "idempotency_key_reused")["fields"]["key"]
 
 
+@pytest.mark.dates
 async def test_a_group_at_one_time_with_a_stagger(api: httpx.AsyncClient, staff: Staff) -> None:
     article = await approved_article(api, staff)
     codes = [await new_account() for _ in range(3)]
@@ -206,6 +214,7 @@ async def test_a_group_at_one_time_with_a_stagger(api: httpx.AsyncClient, staff:
     assert assert_error(nothing, 422)["fields"]["deliveries"] == "请至少选择一个账号"
 
 
+@pytest.mark.dates
 async def test_cancel_and_reschedule_before_the_time(api: httpx.AsyncClient, staff: Staff) -> None:
     article = await approved_article(api, staff)
     account = await new_account("subscription")
