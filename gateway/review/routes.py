@@ -34,7 +34,7 @@ from gateway.auth.decorators import client_ip
 from gateway.auth.models import StaffUser
 from gateway.auth.permissions import has_permission
 from gateway.errors import ApiError, Invalid, fields_from_validation, parse_body
-from gateway.openapi import json_body, returns
+from gateway.openapi import inline_schema, json_body, returns
 from gateway.review import service
 from gateway.review.kinds import get_kind
 from gateway.review.schemas import (
@@ -240,7 +240,8 @@ class ReviewRoutes:
             (fragment, "panel", f"控制台：{label}的审核面板（htmx 片段）"),
         ):
             _name(handler, f"{name}_{suffix}", doc)
-            openapi.tag("console")(handler)
+            # Console form endpoints answer HTML: not part of the JSON API's document.
+            openapi.exclude()(handler)
         bp.add_route(submit, self.path + "/submit", methods=["POST"], name=f"{name}_submit")
         bp.add_route(review, self.path + "/review", methods=["POST"], name=f"{name}_sign")
         bp.add_route(fragment, self.path + "/review", methods=["GET"], name=f"{name}_panel")
@@ -260,7 +261,12 @@ def _documented(
     status: int,
 ) -> Handler:
     documented = openapi.tag(tag)(handler)
-    if body is not None:
+    if body is SubmitBody:
+        # The submit body may be left out entirely (_optional_body): the document says so.
+        documented = openapi.body({"application/json": inline_schema(body)}, required=False)(
+            documented
+        )
+    elif body is not None:
         documented = json_body(body)(documented)
     return returns(answer, status=status)(documented)  # type: ignore[no-any-return]
 

@@ -69,6 +69,11 @@ async def statuses(articles: list[Article]) -> dict[int, str]:
     return {int(k): v for k, v in found.items()}
 
 
+def level_names() -> str:
+    """The review levels in force for articles, as the refusals name them (初审、复审、终审)."""
+    return "、".join(review.levels_for(KIND))
+
+
 async def article_list(
     *, q: str | None, state: str | None, page: int, per_page: int
 ) -> dict[str, Any]:

@@ -179,7 +179,10 @@ async def create_plan(*, data: PlanCreate, who: StaffRef) -> tuple[PushPlan, boo
         problems.add("article_id", "没有这篇文章")
     snapshot = await approval.approved_fields(article) if article is not None else None
     if article is not None and snapshot is None:
-        problems.add("article_id", "文章当前版本尚未通过全部审核（初审、复审、终审），不能排期")
+        problems.add(
+            "article_id",
+            f"文章当前版本尚未通过全部审核（{approval.level_names()}），不能排期",
+        )
     wanted = await _expand(data, problems)
     await _check(wanted, problems)
     if problems.fields:
