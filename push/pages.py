@@ -16,6 +16,7 @@ from sanic_ext import openapi
 
 from gateway.auth import has_permission, staff_required
 from gateway.auth.csrf import form_of
+from gateway.auth.pages import console_paging
 from gateway.clock import SHANGHAI, local_date
 from gateway.clock import now as clock_now
 from gateway.console import register_nav, register_tile, render, render_fragment
@@ -93,11 +94,8 @@ async def articles_page(request: Request) -> HTTPResponse:
     if state not in REVIEW_STATES:
         state = None
     q = (request.args.get("q") or "").strip()[:64] or None
-    try:
-        page = max(1, min(10000, int(request.args.get("page", "1"))))
-    except ValueError:
-        page = 1
-    data = await approval.article_list(q=q, state=state, page=page, per_page=20)
+    paging = console_paging(request)
+    data = await approval.article_list(q=q, state=state, page=paging.page, per_page=paging.per_page)
     reviewer = has_permission(request.ctx.staff, "push.review")
     return render(
         request,
@@ -287,11 +285,8 @@ async def preview_frame(request: Request, article_id: int) -> HTTPResponse:
 async def pushes_page(request: Request) -> HTTPResponse:
     wanted = request.args.get("status") or None
     current = wanted if wanted in STATUS_LABELS else None
-    try:
-        page = max(1, min(10000, int(request.args.get("page", "1"))))
-    except ValueError:
-        page = 1
-    data = await plans.list_plans(status=current, page=page, per_page=20)
+    paging = console_paging(request)
+    data = await plans.list_plans(status=current, page=paging.page, per_page=paging.per_page)
     return render(
         request,
         "push/pushes.html",
