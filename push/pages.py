@@ -478,6 +478,7 @@ async def _delivery_action(
 
 @bp.post("/pushes/<plan_id:int>/deliveries/<delivery_id:int>/<action:cancel|retry|reschedule>")
 @openapi.exclude()
+@route_max_length(action=10)
 @staff_required("push.write")
 async def delivery_action(
     request: Request, plan_id: int, delivery_id: int, action: str
