@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise import fields
 from tortoise.models import Model
@@ -46,6 +46,37 @@ async def record(
         target_id=None if target_id is None else str(target_id),
         detail=detail or {},
         ip=ip,
+    )
+
+
+class Actor(Protocol):
+    """Whoever acts, as domains describe them (a staff member, the CLI, the system)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def ip(self) -> str | None: ...
+
+
+async def record_by(
+    actor: Actor,
+    *,
+    action: str,
+    target_type: str,
+    target_id: str | int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """Write one audit record for a domain's actor (any object with id, name and ip)."""
+    return await record(
+        actor_id=actor.id,
+        actor_name=actor.name,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail,
+        ip=actor.ip,
     )
 
 

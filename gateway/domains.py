@@ -33,6 +33,7 @@ DOMAINS: tuple[str, ...] = (
     "broadcast",
     "mini_program.hall",
     "mini_program.open_days",
+    "push",
 )
 
 

@@ -35,6 +35,7 @@ PART_MODULES = (
     "ops.bench_applications",
     "ops.bench_broadcast",
     "ops.bench_hall",
+    "ops.bench_push",
 )
 
 # BENCH_DIR lets two benches run side by side (each wipes its directory at the start).

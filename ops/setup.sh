@@ -72,6 +72,9 @@ if [ ! -f "$vendor/.installed" ] || [ package.json -nt "$vendor/.installed" ]; t
     mkdir -p "$vendor/zxing-wasm"
     cp node_modules/zxing-wasm/dist/iife/reader/index.js "$vendor/zxing-wasm/reader.js"
     cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm "$vendor/zxing-wasm/"
+    # The article body editor (push/): Quill's UMD build and its theme, no inline code needed.
+    mkdir -p "$vendor/quill"
+    cp node_modules/quill/dist/quill.js node_modules/quill/dist/quill.snow.css "$vendor/quill/"
     # /docs serves Swagger UI from here: county networks are often closed to CDNs.
     for f in swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js; do
       cp "node_modules/swagger-ui-dist/$f" "$vendor/swagger-ui/${f%.*}.min.${f##*.}"

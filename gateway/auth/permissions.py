@@ -15,11 +15,9 @@ from gateway.domains import granted_permissions
 USERS_MANAGE = "users.manage"
 AUDIT_READ = "audit.read"
 
-# Reserved for the domains still to be built (push, consultations); each moves its grants
+# Reserved for the domain still to be built (consultations); it moves its grants
 # into its own declaration when it arrives.
 _PENDING_GRANTS: dict[str, frozenset[str]] = {
-    Role.EDITOR: frozenset({"push.read", "push.write"}),
-    Role.REVIEWER: frozenset({"push.read", "push.review"}),
     Role.DEPARTMENT_STAFF: frozenset({"consultations.*"}),
 }
 

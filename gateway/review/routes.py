@@ -34,7 +34,7 @@ from gateway.auth.decorators import client_ip
 from gateway.auth.models import StaffUser
 from gateway.auth.permissions import has_permission
 from gateway.errors import ApiError, Invalid, fields_from_validation, parse_body
-from gateway.openapi import json_body, returns
+from gateway.openapi import inline_schema, json_body, returns
 from gateway.review import service
 from gateway.review.kinds import get_kind
 from gateway.review.schemas import (
@@ -261,7 +261,12 @@ def _documented(
     status: int,
 ) -> Handler:
     documented = openapi.tag(tag)(handler)
-    if body is not None:
+    if body is SubmitBody:
+        # The submit body may be left out entirely (_optional_body): the document says so.
+        documented = openapi.body({"application/json": inline_schema(body)}, required=False)(
+            documented
+        )
+    elif body is not None:
         documented = json_body(body)(documented)
     return returns(answer, status=status)(documented)  # type: ignore[no-any-return]
 

@@ -122,7 +122,6 @@ def _check_expected(item: Reviewable, expected_version: int | None) -> None:
         raise Conflict(
             f"内容已更新为第 {item.version} 版，请刷新后再操作",
             code="review_version_changed",
-            extra={"version": item.version},
         )
 
 
@@ -232,7 +231,6 @@ async def sign(
         raise Conflict(
             "内容在送审后已被修改，审核已重新开始，请作者重新送审",
             code="review_version_changed",
-            extra={"version": item.version},
         )
     if actor.id == item.author_id or actor.id == rnd.submitted_by_id:
         raise Forbidden("不能审核自己撰写或送审的内容", code="review_own_content")

@@ -75,6 +75,7 @@ async def mass_sendall(request: Request) -> HTTPResponse:
         "created_at": now,
         "complete_at": time.time() + request.app.ctx.event_delay,
         "finished": False,
+        "base_url": f"{request.scheme}://{request.host}",
     }
     store.kv_put("mass", appid, str(msg_id), job)
     if clientmsgid is not None:
@@ -137,7 +138,7 @@ async def finish_mass_later(sanic_app: DefaultSanic, appid: str, msg_id: int) ->
     app = store.get_app(appid)
     if app is None:
         return
-    event = {
+    event: dict[str, Any] = {
         "ToUserName": app["original_id"],
         "FromUserName": "oSandboxPublisher",
         "CreateTime": int(time.time()),
@@ -150,7 +151,29 @@ async def finish_mass_later(sanic_app: DefaultSanic, appid: str, msg_id: int) ->
         "SentCount": len(job["recipients"]),
         "ErrorCount": 0,
     }
+    urls = _mass_article_urls(sanic_app, store, job)
+    if urls:
+        # WeChat reports where a group-sent article can be read.
+        event["ArticleUrlResult"] = {
+            "Count": len(urls),
+            "ResultList": [{"ArticleIdx": i + 1, "ArticleUrl": u} for i, u in enumerate(urls)],
+        }
     await events.deliver(sanic_app, app, event, openid=None)
+
+
+def _mass_article_urls(sanic_app: DefaultSanic, store: Store, job: dict[str, Any]) -> list[str]:
+    """A group-sent draft becomes readable articles, like a published one."""
+    if job["content"].get("msgtype") != "mpnews" or not job.get("base_url"):
+        return []
+    draft = store.kv_get("draft", job["appid"], str(job["content"]["media_id"]))
+    if draft is None:
+        return []
+    article_id = secrets.token_urlsafe(32)
+    store.kv_put("article", job["appid"], article_id, {**draft, "mass": job["msg_id"]})
+    return [
+        f"{job['base_url']}/sandbox/articles/{article_id}/{i + 1}"
+        for i in range(len(draft["articles"]))
+    ]
 
 
 @bp.post("/cgi-bin/message/custom/send")

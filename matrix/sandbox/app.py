@@ -18,6 +18,7 @@ from matrix.sandbox import (
     api_auth,
     api_content,
     api_message,
+    api_records,
     api_wxa,
     control,
     events,
@@ -46,7 +47,17 @@ def create_app(
     # Subscribe templates per app, read once (matrix/sandbox/subscribe.py).
     app.ctx.subscribe_templates = {}
 
-    modules = (control, followers, subscribe, page, api_auth, api_content, api_message, api_wxa)
+    modules = (
+        control,
+        followers,
+        subscribe,
+        page,
+        api_auth,
+        api_content,
+        api_message,
+        api_records,
+        api_wxa,
+    )
     for module in modules:
         app.blueprint(module.bp)
 
@@ -59,14 +70,14 @@ def create_app(
     async def _start(request: Request) -> None:
         request.ctx.appid = None
         request.ctx.errcode = None
+        request.ctx.lose_response = False
 
     @app.on_response
-    async def _record(request: Request, response: HTTPResponse) -> None:
+    async def _record(request: Request, response: HTTPResponse) -> HTTPResponse | None:
         # Every WeChat-facing call is recorded (never its secrets or tokens: only the path).
         if request.path.startswith("/sandbox") or request.path == "/" or request.route is None:
-            return
-        errcode = request.ctx.errcode if request.ctx.errcode is not None else 0
-        app.ctx.store.record_call(request.method, request.path, request.ctx.appid, errcode)
+            return None
+        return _record_call(app, request)
 
     @app.exception(WxError)
     async def _wx_error(request: Request, exc: WxError) -> HTTPResponse:
@@ -108,6 +119,17 @@ def create_app(
         app.ctx.store.close()
 
     return app
+
+
+def _record_call(sanic_app: DefaultSanic, request: Request) -> HTTPResponse | None:
+    """Record a WeChat-facing call; a lost answer (fault `rate_lost`) replaces the response."""
+    errcode = request.ctx.errcode if request.ctx.errcode is not None else 0
+    sanic_app.ctx.store.record_call(request.method, request.path, request.ctx.appid, errcode)
+    if request.ctx.lose_response:
+        # The call took effect but its answer never arrives: what a dropped connection or a
+        # gateway timeout looks like to the caller.
+        return json_response({"error": "gateway timeout"}, 504)
+    return None
 
 
 def resume_pending(sanic_app: DefaultSanic) -> None:

@@ -189,7 +189,7 @@ async def add_fault(request: Request) -> HTTPResponse:
         "appid": _text(data, "appid", required=False, max_len=64),
         "path": _text(data, "path", required=False, max_len=200),
     }
-    for key in ("rate_minus1", "rate_45009", "rate_45011", "rate"):
+    for key in ("rate_minus1", "rate_45009", "rate_45011", "rate_lost", "rate"):
         value = data.get(key, 0.0 if key != "rate" else 1.0)
         if not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ControlError(f"{key} must be between 0 and 1", {key: "invalid"})

@@ -118,6 +118,12 @@ async def apply_faults(request: Request, appid: str | None) -> None:
             await asyncio.sleep(fault["latency_ms"] / 1000)
         if fault.get("times") is not None and fault["times"] <= 0:
             continue
+        if fault.get("rate_lost") and rng.random() < fault["rate_lost"]:
+            # Done, but the answer is lost on the way back (see app._record).
+            request.ctx.lose_response = True
+            if fault.get("times") is not None:
+                fault["times"] -= 1
+            continue
         for errcode, rate in _fault_rates(fault):
             if rate and rng.random() < rate:
                 if fault.get("times") is not None:

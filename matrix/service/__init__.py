@@ -4,7 +4,11 @@ from matrix.service import get_credentials, record_publication, list_platform_ev
 """
 
 from matrix.service.common import Actor
-from matrix.service.events import list_platform_events, mark_platform_event_processed
+from matrix.service.events import (
+    get_platform_event,
+    list_platform_events,
+    mark_platform_event_processed,
+)
 from matrix.service.registry import (
     Credentials,
     account_to_dict,
@@ -30,6 +34,7 @@ __all__ = [
     "find_account",
     "get_account",
     "get_credentials",
+    "get_platform_event",
     "list_accounts",
     "list_platform_events",
     "mark_platform_event_processed",

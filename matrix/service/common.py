@@ -46,12 +46,6 @@ async def write_audit(
     target_id: str | int | None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    await audit.record(
-        actor_id=actor.id,
-        actor_name=actor.name,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        detail=detail,
-        ip=actor.ip,
+    await audit.record_by(
+        actor, action=action, target_type=target_type, target_id=target_id, detail=detail
     )

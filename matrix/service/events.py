@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from matrix.models import PlatformEvent
@@ -25,11 +26,18 @@ async def list_platform_events(
     unprocessed_only: bool = False,
     after_id: int = 0,
     limit: int = 100,
+    account_code: str | None = None,
+    since: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Stored platform events, oldest first (event_type as WeChat spells it: PUBLISHJOBFINISH)."""
+    """Stored platform events, oldest first (event_type as WeChat spells it: PUBLISHJOBFINISH),
+    optionally of one account and received at or after `since`."""
     query = PlatformEvent.filter(id__gt=after_id).select_related("account")
     if event_type:
         query = query.filter(event_type=event_type)
+    if account_code:
+        query = query.filter(account__code=account_code)
+    if since is not None:
+        query = query.filter(created_at__gte=since)
     if unprocessed_only:
         query = query.filter(processed_at__isnull=True)
     rows = await query.order_by("id").limit(limit)

@@ -113,6 +113,42 @@ async def get_publish_status(*, appid: str, secret: str, publish_id: str) -> dic
     }
 
 
+async def list_published(
+    *, appid: str, secret: str, offset: int = 0, count: int = 20
+) -> list[dict[str, Any]]:
+    """Published articles, newest first (freepublish/batchget):
+    [{"article_id", "update_time", "items": [{"title", "url"}]}]."""
+
+    def op(client: GovWeChatClient) -> dict[str, Any]:
+        return client.freepublish.batchget(offset, count, no_content=1)
+
+    result = await call(op, appid=appid, secret=secret, label="freepublish/batchget")
+    out = []
+    for entry in result.get("item") or []:
+        news = (entry.get("content") or {}).get("news_item") or []
+        out.append(
+            {
+                "article_id": entry.get("article_id"),
+                "update_time": int(entry.get("update_time") or 0),
+                "items": [{"title": n.get("title"), "url": n.get("url")} for n in news],
+            }
+        )
+    return out
+
+
+async def delete_draft(*, appid: str, secret: str, media_id: str) -> None:
+    """Remove a draft that will not be published (draft/delete); a missing one is no error."""
+
+    def op(client: GovWeChatClient) -> None:
+        client.draft.delete(media_id)
+
+    try:
+        await call(op, appid=appid, secret=secret, label="draft/delete")
+    except WeChatError as exc:
+        if exc.errcode != 40007:
+            raise
+
+
 async def mass_send_all(
     *,
     appid: str,
@@ -148,6 +184,17 @@ async def mass_send_all(
         "msg_data_id": result.get("msg_data_id"),
         "duplicate": False,
     }
+
+
+async def get_mass_status(*, appid: str, secret: str, msg_id: str) -> dict[str, Any]:
+    """A group send's state (message/mass/get): {"msg_id", "msg_status"}, where msg_status is
+    SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
+
+    def op(client: GovWeChatClient) -> dict[str, Any]:
+        return client.message.get_mass(int(msg_id) if str(msg_id).isdigit() else msg_id)
+
+    result = await call(op, appid=appid, secret=secret, label="message/mass/get")
+    return {"msg_id": str(result.get("msg_id", msg_id)), "msg_status": result.get("msg_status")}
 
 
 async def send_custom_text(*, appid: str, secret: str, openid: str, content: str) -> None:
