@@ -27,6 +27,7 @@ DOMAINS: tuple[str, ...] = (
     "mini_program.catalogue",
     "mini_program.account",
     "matrix",
+    "mini_program.consultations",
 )
 
 

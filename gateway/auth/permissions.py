@@ -20,7 +20,6 @@ AUDIT_READ = "audit.read"
 _PENDING_GRANTS: dict[str, frozenset[str]] = {
     Role.EDITOR: frozenset({"push.read", "push.write"}),
     Role.REVIEWER: frozenset({"push.read", "push.review"}),
-    Role.DEPARTMENT_STAFF: frozenset({"consultations.*"}),
     Role.VILLAGE_STAFF: frozenset({"broadcast.download", "broadcast.confirm"}),
 }
 

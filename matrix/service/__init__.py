@@ -5,6 +5,8 @@ from matrix.service import get_credentials, record_publication, list_platform_ev
 
 from matrix.service.common import Actor
 from matrix.service.events import list_platform_events, mark_platform_event_processed
+from matrix.service.inbox import list_inbox, reply_message
+from matrix.service.outreach import inbox_message, message_follower
 from matrix.service.registry import (
     Credentials,
     account_to_dict,
@@ -30,10 +32,14 @@ __all__ = [
     "find_account",
     "get_account",
     "get_credentials",
+    "inbox_message",
     "list_accounts",
+    "list_inbox",
     "list_platform_events",
     "mark_platform_event_processed",
+    "message_follower",
     "record_publication",
+    "reply_message",
     "rotate_secret",
     "update_account",
 ]

@@ -1,0 +1,34 @@
+"""The analysis as JSON (`GET /api/v1/admin/analysis`), for the county's other systems."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+from sanic_ext import openapi
+
+from gateway.auth import staff_required
+from mini_program.consultations.analysis import service
+from mini_program.consultations.analysis.schemas import AnalysisQuery
+from mini_program.consultations.api import actor_of
+
+bp = Blueprint("analysis_api", url_prefix="/api/v1/admin")
+
+
+@bp.get("/analysis")
+@openapi.tag("consultations")
+@openapi.parameter("from", str, "query", description="起始日期 YYYY-MM-DD（默认 30 天前）")
+@openapi.parameter("to", str, "query", description="截止日期 YYYY-MM-DD（默认今天）")
+@openapi.parameter("channel", str, "query", description="mini_program / wechat / hall，可重复")
+@openapi.parameter("department", str, "query", description="只看一个部门")
+@staff_required("analysis.read")
+async def analysis(request: Request) -> HTTPResponse:
+    """Hot words, rising topics, per topic and department, reply times, message length."""
+    q = AnalysisQuery.from_request(request)
+    scope = actor_of(request).department_scope
+    result = await service.analyse(
+        date_from=q.date_from,
+        date_to=q.date_to,
+        channels=q.channels,
+        department=scope if scope is not None else q.department,
+    )
+    return json(result)

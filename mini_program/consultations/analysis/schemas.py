@@ -1,0 +1,59 @@
+"""The analysis's query: a period (at most five years) and the channels."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sanic import Request
+
+from gateway.errors import Invalid, fields_from_validation
+from mini_program.consultations.models import Channel
+from mini_program.consultations.schemas import CODE
+from mini_program.consultations.service.common import today
+
+MAX_DAYS = 5 * 366
+DEFAULT_DAYS = 30
+
+
+class AnalysisQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    channels: list[str] = Field(default_factory=list)
+    department: str | None = Field(None, max_length=32)
+
+    @model_validator(mode="after")
+    def _check(self) -> AnalysisQuery:
+        if self.date_from > self.date_to:
+            raise ValueError("截止日期不能早于起始日期")
+        if (self.date_to - self.date_from).days >= MAX_DAYS:
+            raise ValueError("统计时段最长 5 年")
+        if any(c not in Channel._value2member_map_ for c in self.channels):
+            raise ValueError("渠道不在可选范围内")
+        if self.department and not CODE.fullmatch(self.department):
+            raise ValueError("没有这个部门")
+        return self
+
+    @classmethod
+    def default(cls) -> AnalysisQuery:
+        """The last 30 days, every channel."""
+        end = today()
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
+        return cls.model_validate({"from": start.isoformat(), "to": end.isoformat()})
+
+    @classmethod
+    def from_request(cls, request: Request) -> AnalysisQuery:
+        """From the query string: `from`, `to` (default: the last 30 days), `channel` repeated."""
+        default = cls.default()
+        data = {
+            "from": request.args.get("from") or default.date_from.isoformat(),
+            "to": request.args.get("to") or default.date_to.isoformat(),
+            "channels": [c for c in request.args.getlist("channel") if c],
+            "department": request.args.get("department") or None,
+        }
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise Invalid("查询参数有误", fields=fields_from_validation(exc)) from exc

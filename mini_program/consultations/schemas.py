@@ -1,0 +1,515 @@
+"""Request and response shapes of the consultation queue, with Chinese field messages.
+
+Field rules live here (validators); services receive values that already passed them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mini_program.consultations import text as rules
+from mini_program.consultations.models import Channel, Kind, Rating, Status
+
+MAX_PAGE = 10000
+MAX_PER_PAGE = 100
+MAX_ANSWER_CHARS = 4000
+MAX_REASON_CHARS = 500
+CODE = re.compile(r"[a-z0-9_]{1,32}")
+_CLIENT_KEY = re.compile(r"[A-Za-z0-9_\-:.]{8,64}")
+_PHOTO_ID = re.compile(r"[0-9a-f]{32}")
+
+DomainId = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class PageQuery(BaseModel):
+    # The one paging rule (gateway/paging.py will hold it for everyone).
+    model_config = ConfigDict(extra="ignore")
+
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return rules.phone_number(value)
+
+
+class SubmitBody(Strict):
+    """我要咨询: what the mini-program sends."""
+
+    domain_id: DomainId | None = Field(None, description="公开领域 id；不填或 0 为“其他”")
+    kind: Kind = Field(Kind.ENQUIRY, description="咨询 / 求助 / 建议 / 投诉")
+    text: str = Field(..., max_length=20000, description="问题内容，10–2000 字")
+    photos: list[str] = Field(default_factory=list, max_length=6, description="照片 id（先上传）")
+    phone: str | None = Field(None, max_length=40, description="联系电话（加密保存，显示时打码）")
+    private: bool = Field(False, description="不公开：答复不会作为常见问答发布")
+    client_key: str = Field(..., description="客户端生成的提交编号，重复提交只算一次")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return rules.question_text(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_number(cls, value: str | None) -> str | None:
+        return _phone(value)
+
+    @field_validator("client_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not _CLIENT_KEY.fullmatch(value):
+            raise ValueError("提交编号应为 8–64 位字母、数字或 -_:.")
+        return value
+
+    @field_validator("photos")
+    @classmethod
+    def _photos(cls, value: list[str]) -> list[str]:
+        if any(not _PHOTO_ID.fullmatch(p) for p in value):
+            raise ValueError("照片编号无效，请重新上传")
+        if len(set(value)) != len(value):
+            raise ValueError("同一张照片只能添加一次")
+        return value
+
+    @field_validator("domain_id")
+    @classmethod
+    def _other(cls, value: int | None) -> int | None:
+        return value or None
+
+
+class DeskBody(Strict):
+    """服务大厅咨询台: what a visitor asked in person, entered by staff."""
+
+    domain_id: DomainId | None = None
+    kind: Kind = Kind.ENQUIRY
+    text: str = Field(..., max_length=20000)
+    contact_name: str = Field("", max_length=32)
+    phone: str | None = Field(None, max_length=40)
+    private: bool = False
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return rules.question_text(value, min_chars=5)
+
+    @field_validator("contact_name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return rules.clean(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_number(cls, value: str | None) -> str | None:
+        return _phone(value)
+
+    @field_validator("domain_id")
+    @classmethod
+    def _other(cls, value: int | None) -> int | None:
+        return value or None
+
+
+class ConvertBody(Strict):
+    """Turn an official-account message from the inbox into a consultation."""
+
+    message_id: int = Field(..., ge=1, le=2**63 - 1)
+    domain_id: DomainId | None = None
+    kind: Kind = Kind.ENQUIRY
+
+    @field_validator("domain_id")
+    @classmethod
+    def _other(cls, value: int | None) -> int | None:
+        return value or None
+
+
+class AnswerBody(Strict):
+    text: str = Field(..., max_length=20000)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return rules.plain_text(value, max_chars=MAX_ANSWER_CHARS, what="答复内容")
+
+
+class AssignBody(Strict):
+    department_code: str = Field(..., max_length=32)
+    reason: str = Field("", max_length=2000)
+
+    @field_validator("department_code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not CODE.fullmatch(value):
+            raise ValueError("没有这个部门")
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        return rules.clean(value)[:MAX_REASON_CHARS]
+
+
+class ClassifyBody(Strict):
+    kind: Kind | None = None
+    domain_id: DomainId | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ClassifyBody:
+        if self.kind is None and "domain_id" not in self.model_fields_set:
+            raise ValueError("请指定类别或领域")
+        return self
+
+
+class ReassignRequestBody(Strict):
+    reason: str = Field(..., max_length=2000)
+    to_department: str | None = Field(None, max_length=32)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        return rules.plain_text(value, max_chars=MAX_REASON_CHARS, what="改派理由")
+
+    @field_validator("to_department")
+    @classmethod
+    def _code(cls, value: str | None) -> str | None:
+        if value and not CODE.fullmatch(value):
+            raise ValueError("没有这个部门")
+        return value or None
+
+
+class DecisionBody(Strict):
+    approve: bool
+    department_code: str | None = Field(None, max_length=32)
+    note: str = Field("", max_length=2000)
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str) -> str:
+        return rules.clean(value)[:MAX_REASON_CHARS]
+
+    @model_validator(mode="after")
+    def _target(self) -> DecisionBody:
+        if not self.approve and not self.note:
+            raise ValueError("驳回时请写明理由")
+        return self
+
+
+class PublishBody(Strict):
+    """What staff checked; both texts are masked again before they are published."""
+
+    question: str | None = Field(None, max_length=20000)
+    answer: str | None = Field(None, max_length=20000)
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str | None) -> str | None:
+        return None if value is None else rules.plain_text(value, max_chars=4000, what="问题")
+
+    @field_validator("answer")
+    @classmethod
+    def _answer(cls, value: str | None) -> str | None:
+        return None if value is None else rules.plain_text(value, max_chars=4000, what="答复")
+
+
+class RatingBody(Strict):
+    rating: Rating
+    comment: str = Field("", max_length=2000)
+
+    @field_validator("comment")
+    @classmethod
+    def _comment(cls, value: str) -> str:
+        text = rules.clean(value)
+        if len(text) > MAX_REASON_CHARS:
+            raise ValueError(f"评价最多 {MAX_REASON_CHARS} 字")
+        return text
+
+
+class QueueQuery(PageQuery):
+    status: Status | None = None
+    open: bool | None = Field(None, description="1: 未答复的（待分派和办理中）")
+    overdue: bool | None = None
+    department: str | None = Field(None, max_length=32)
+    channel: Channel | None = None
+    kind: Kind | None = None
+    domain: int | None = Field(None, ge=0, le=2**31 - 1)
+    reference: str | None = Field(None, max_length=24)
+    sort: str = Field("newest", pattern="^(newest|due)$")
+
+
+class QaQuery(PageQuery):
+    domain: int | None = Field(None, ge=0, le=2**31 - 1, description="领域 id；0 为“其他”")
+    q: str | None = Field(None, max_length=200)
+
+
+class SimilarQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    q: str | None = Field(None, max_length=200)
+
+
+class RoutingBody(Strict):
+    domain_id: DomainId
+    department_code: str | None = Field(None, max_length=32)
+
+    @field_validator("department_code")
+    @classmethod
+    def _code(cls, value: str | None) -> str | None:
+        if value and not CODE.fullmatch(value):
+            raise ValueError("没有这个部门")
+        return value or None
+
+
+class LimitBody(Strict):
+    kind: Kind
+    workdays: int = Field(..., ge=1, le=60)
+
+
+class PeriodQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    date_from: date | None = Field(None, alias="from")
+    date_to: date | None = Field(None, alias="to")
+
+    @model_validator(mode="after")
+    def _order(self) -> PeriodQuery:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("截止日期不能早于起始日期")
+        return self
+
+
+# --- answers (documented with @returns) ------------------------------------------------------
+
+
+class PhotoOut(BaseModel):
+    id: str
+    url: str
+    width: int
+    height: int
+
+
+class DomainRef(BaseModel):
+    id: int | None
+    name: str
+
+
+class DepartmentRef(BaseModel):
+    code: str
+    name: str
+
+
+class Deadline(BaseModel):
+    due_date: str
+    workdays_left: int | None = Field(None, description="剩余工作日（负数为已超期天数）")
+    overdue: bool
+    label: str
+
+
+class AnswerOut(BaseModel):
+    text: str
+    answered_at: str | None
+    department: DepartmentRef | None
+    workdays: int | None
+    on_time: bool | None
+
+
+class RatingOut(BaseModel):
+    value: str
+    label: str
+    comment: str
+    rated_at: str | None
+
+
+class ConsultationOut(BaseModel):
+    id: int
+    reference: str
+    channel: str
+    channel_label: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    domain: DomainRef
+    text: str
+    photos: list[PhotoOut]
+    phone_masked: str
+    private: bool
+    received_at: str | None
+    deadline: Deadline
+    answer: AnswerOut | None
+    rating: RatingOut | None
+    can_rate: bool
+    published: bool
+
+
+class ConsultationAnswer(BaseModel):
+    consultation: ConsultationOut
+
+
+class ConsultationCreated(BaseModel):
+    consultation: ConsultationOut
+    created: bool = Field(..., description="false：同一提交编号已提交过，返回原来的咨询")
+
+
+class ConsultationPage(BaseModel):
+    items: list[ConsultationOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ReassignmentOut(BaseModel):
+    id: int
+    consultation_id: int
+    from_department: DepartmentRef
+    to_department: DepartmentRef | None
+    reason: str
+    state: str
+    state_label: str
+    requested_by: str
+    decided_by: str | None
+    decision_note: str | None
+    created_at: str | None
+    decided_at: str | None
+
+
+class StaffConsultationOut(ConsultationOut):
+    department: DepartmentRef | None
+    contact_name: str
+    answered_by: str | None
+    recorded_by: str | None
+    inbox_message_id: int | None
+    account_code: str | None
+    ack_delivery: str
+    answer_delivery: str
+    notified: bool
+    qa_id: int | None
+    reassignments: list[ReassignmentOut]
+
+
+class StaffConsultationItem(BaseModel):
+    id: int
+    reference: str
+    channel: str
+    channel_label: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    domain: DomainRef
+    department: DepartmentRef | None
+    excerpt: str
+    received_at: str | None
+    deadline: Deadline
+    rating: str | None
+    published: bool
+    private: bool
+
+
+class StaffConsultationPage(BaseModel):
+    items: list[StaffConsultationItem]
+    total: int
+    page: int
+    per_page: int
+
+
+class StaffConsultationAnswer(BaseModel):
+    consultation: StaffConsultationOut
+
+
+class PhotoUploaded(BaseModel):
+    id: str
+    width: int
+    height: int
+    size: int
+
+
+class SimilarOut(BaseModel):
+    id: int
+    reference: str
+    question: str
+    answer: str
+    department: DepartmentRef | None
+    published: bool
+
+
+class SimilarPage(BaseModel):
+    items: list[SimilarOut]
+
+
+class MaskFinding(BaseModel):
+    kind: str
+    text: str
+    replacement: str
+
+
+class PublishPreview(BaseModel):
+    question: str
+    answer: str
+    findings: list[MaskFinding]
+    private: bool
+
+
+class QaOut(BaseModel):
+    id: int
+    domain: DomainRef
+    department: DepartmentRef | None
+    question: str
+    answer: str
+    published_at: str | None
+
+
+class QaPage(BaseModel):
+    items: list[QaOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class QaPublished(BaseModel):
+    qa: QaOut
+
+
+class SatisfactionRow(BaseModel):
+    department: DepartmentRef
+    answered: int
+    rated: int
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+    satisfaction_rate: float | None = Field(None, description="（满意 + 基本满意）/ 已评价")
+    on_time_rate: float | None
+    overdue_open: int
+
+
+class SatisfactionOut(BaseModel):
+    items: list[SatisfactionRow]
+
+
+class RoutingRuleOut(BaseModel):
+    domain: DomainRef
+    department: DepartmentRef | None
+
+
+class SettingsOut(BaseModel):
+    limits: dict[str, int]
+    routing: list[RoutingRuleOut]
+
+
+class ReassignmentPage(BaseModel):
+    items: list[ReassignmentOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class ReassignmentAnswer(BaseModel):
+    request: ReassignmentOut
+
+
+class PhoneOut(BaseModel):
+    phone: str

@@ -1,0 +1,27 @@
+"""Audit records of staff actions on consultations (who, what, from where)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway import audit
+from matrix.service import Actor
+
+
+async def record(
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str | int | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One audit row; never put a phone number or a question's text in `detail`."""
+    await audit.record(
+        actor_id=actor.id,
+        actor_name=actor.name,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail,
+        ip=actor.ip,
+    )
