@@ -21,6 +21,9 @@ Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 
 # Room for the multipart framing and the form's other fields around the file itself.
 FORM_OVERHEAD = 64 * 1024
+# An oversized body up to this size is read and dropped before the 413, so the client (which
+# is still sending) gets the answer instead of a reset connection; a larger one is cut off.
+DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 class TooLarge(ApiError):
@@ -34,18 +37,25 @@ def limited_body(limit: Callable[[], int], message: str) -> Callable[[Handler], 
         @wraps(handler)
         async def wrapper(request: Request, *args: Any, **kwargs: Any) -> Any:
             ceiling = limit() + FORM_OVERHEAD
-            declared = request.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > ceiling:
+            declared = request.headers.get("content-length") or ""
+            length = int(declared) if declared.isdigit() else 0
+            if length > DRAIN_LIMIT:
                 raise TooLarge(message)
             stream: Any = request.stream
             if stream is not None and not request.body:
+                too_big, size = length > ceiling, 0
                 chunks: list[bytes] = []
-                size = 0
                 async for chunk in stream:
                     size += len(chunk)
-                    if size > ceiling:
-                        raise TooLarge(message)
+                    too_big = too_big or size > ceiling
+                    if too_big:
+                        chunks.clear()  # keep reading (and dropping) to answer cleanly
+                        if size > DRAIN_LIMIT:
+                            break
+                        continue
                     chunks.append(chunk)
+                if too_big:
+                    raise TooLarge(message)
                 request.body = b"".join(chunks)
             return await handler(request, *args, **kwargs)
 
