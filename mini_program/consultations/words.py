@@ -93,6 +93,21 @@ async def refresh_dictionary(*, force: bool = False) -> int:
     return _version
 
 
+async def stop_words() -> frozenset[str]:
+    """The county's stop words and the search's own (的, 了, 怎么...)."""
+    return frozenset(await list_words(WordList.STOPWORD)) | catalogue_text.STOPWORDS
+
+
+async def key_words(tokens: str, limit: int = 8) -> str:
+    """A question's telling words (its tokens without stop words), to search for its like."""
+    stop = await stop_words()
+    out: list[str] = []
+    for word in tokens.split():
+        if word not in stop and word not in out:
+            out.append(word)
+    return " ".join(out[:limit])
+
+
 async def list_words(kind: WordList) -> list[str]:
     rows = await WordEntry.filter(kind=kind).order_by("word").values_list("word", flat=True)
     return [str(w) for w in rows]

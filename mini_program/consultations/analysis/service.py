@@ -27,7 +27,6 @@ from tortoise import connections
 
 from gateway.clock import SHANGHAI
 from gateway.db import current_dialect
-from mini_program.catalogue.text import STOPWORDS as SEARCH_STOPWORDS
 from mini_program.consultations import words
 from mini_program.consultations.models import (
     CHANNEL_LABELS,
@@ -35,7 +34,6 @@ from mini_program.consultations.models import (
     Channel,
     Kind,
     Status,
-    WordList,
 )
 from mini_program.consultations.service.common import names
 
@@ -220,10 +218,6 @@ def _series(days: Counter[date], period: Period) -> list[dict[str, Any]]:
     return out
 
 
-async def stop_words() -> frozenset[str]:
-    return frozenset(await words.list_words(WordList.STOPWORD)) | SEARCH_STOPWORDS
-
-
 async def analyse(
     *,
     date_from: date,
@@ -234,7 +228,7 @@ async def analyse(
     """Everything the analysis page and its Excel export show, for a period and channels."""
     started = clock.perf_counter()
     period = Period(date_from, date_to)
-    stop = await stop_words()
+    stop = await words.stop_words()
     current_rows = await _rows(period, channels, department, _COLUMNS)
     previous_rows = await _rows(period.previous(), channels, department, _COLUMNS)
     current, previous = await asyncio.gather(

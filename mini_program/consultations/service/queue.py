@@ -15,6 +15,7 @@ from gateway.jobs import enqueue
 from gateway.org import get_department
 from gateway.workdays import add_workdays, workdays_between
 from mini_program.catalogue import search
+from mini_program.consultations import words
 from mini_program.consultations.models import (
     OPEN_STATUSES,
     REQUEST_STATE_LABELS,
@@ -369,15 +370,14 @@ async def similar_answered(
 ) -> list[dict[str, Any]]:
     """Answered questions like this one (the catalogue's search over their words)."""
     row = await get_for_staff(actor=actor, consultation_id=consultation_id)
-    hits = await search.ranked_refs(q=q or row.text, kinds=(ANSWERED_KIND,), limit=50)
+    query = q or await words.key_words(row.tokens) or row.text
+    hits = await search.ranked_refs(q=query, kinds=(ANSWERED_KIND,), limit=50)
     ids = [ref for _, ref in hits if ref != row.id]
     if not ids:
         return []
+    visible = Q() if actor.department_scope is None else _scoped(actor) | Q(published=True)
     found = {
-        r.id: r
-        for r in await Consultation.filter(
-            _scoped(actor) | Q(published=True), id__in=ids, status=Status.ANSWERED
-        )
+        r.id: r for r in await Consultation.filter(visible, id__in=ids, status=Status.ANSWERED)
     }
     published = {
         e.consultation_id: e for e in await QaEntry.filter(consultation_id__in=list(found))

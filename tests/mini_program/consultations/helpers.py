@@ -22,7 +22,9 @@ __all__ = ["sign_in"]
 QUESTION = "请问孩子今年秋季上小学一年级，需要准备哪些报名材料？"
 
 
-async def resident(api: httpx.AsyncClient, sandbox: httpx.AsyncClient, openid: str | None = None) -> dict[str, str]:
+async def resident(
+    api: httpx.AsyncClient, sandbox: httpx.AsyncClient, openid: str | None = None
+) -> dict[str, str]:
     """Log a resident in as the mini-program does; the Authorization header."""
     openid = openid or "oRes" + secrets.token_hex(10)
     minted = await sandbox.post(
@@ -88,9 +90,7 @@ async def upload(
     )
 
 
-async def submit(
-    api: httpx.AsyncClient, headers: dict[str, str], **fields: Any
-) -> httpx.Response:
+async def submit(api: httpx.AsyncClient, headers: dict[str, str], **fields: Any) -> httpx.Response:
     body = {"text": QUESTION, "client_key": key(), **fields}
     return await api.post("/api/v1/mp/consultations", headers=headers, json=body)
 

@@ -134,9 +134,7 @@ async def test_bad_fields_are_refused(api, sandbox, db):
     fake = assert_error(await submit(api, me, photos=["a" * 32]), 422)
     assert "重新上传" in fake["fields"]["photos"]
     assert_error(await submit(api, me, extra="x"), 422)
-    assert_error(
-        await api.post("/api/v1/mp/consultations", headers=me, content=b"{not json"), 400
-    )
+    assert_error(await api.post("/api/v1/mp/consultations", headers=me, content=b"{not json"), 400)
     assert_error(
         await api.post("/api/v1/mp/consultations", json={"text": QUESTION, "client_key": key()}),
         401,
