@@ -23,8 +23,9 @@ def _days(n: int) -> str:
 def docx() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        # Fixed timestamps: the same bytes every call.
+        for name, body in (("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), body)
     return out.getvalue()
 
 
