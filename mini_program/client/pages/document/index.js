@@ -1,5 +1,6 @@
 // One policy document as published: its heading facts, body, attachments and the
 // interpretations that explain it.
+const attachments = require('../../utils/attachments')
 const catalogue = require('../../utils/catalogue')
 const display = require('../../utils/display')
 const pageBehavior = require('../../behaviors/page')
@@ -9,22 +10,6 @@ function paragraphs(text) {
     .split(/\n+/)
     .map(p => p.trim())
     .filter(Boolean)
-}
-
-// What wx.openDocument can open, and what WeChat shows as a picture instead.
-const DOCUMENT_TYPES = ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'pdf']
-const IMAGE_TYPES = ['jpg', 'jpeg', 'png', 'gif', 'webp']
-
-function fileType(name) {
-  const match = /\.([A-Za-z0-9]+)$/.exec(String(name || ''))
-  return match ? match[1].toLowerCase() : ''
-}
-
-function sizeLabel(bytes) {
-  if (!bytes) return ''
-  if (bytes < 1024) return bytes + ' B'
-  if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + ' KB'
-  return (bytes / 1024 / 1024).toFixed(1) + ' MB'
 }
 
 Component({
@@ -60,7 +45,7 @@ Component({
               key: i,
               name: a.name,
               url: catalogue.absoluteUrl(a.url),
-              size: sizeLabel(a.size),
+              size: attachments.sizeLabel(a.size),
             })),
             interpretations: (doc.interpretations || []).map(it => ({
               id: it.id,
@@ -78,36 +63,8 @@ Component({
       const index = e.currentTarget.dataset.index
       this.setData({['interpretations[' + index + '].open']: !this.data.interpretations[index].open})
     },
-    // Pictures open in WeChat's image viewer; office files and PDFs are downloaded and opened
-    // with openDocument, told the type from the file name (temp paths may lose it).
     onAttachmentTap(e) {
-      const attachment = this.data.attachments[e.currentTarget.dataset.index]
-      const type = fileType(attachment.name)
-      if (IMAGE_TYPES.includes(type)) {
-        wx.previewImage({urls: [attachment.url], current: attachment.url})
-        return
-      }
-      wx.showLoading({title: '正在打开附件'})
-      wx.downloadFile({
-        url: attachment.url,
-        success: res => {
-          wx.hideLoading()
-          if (res.statusCode !== 200) {
-            wx.showToast({title: '附件暂时无法下载', icon: 'none'})
-            return
-          }
-          wx.openDocument({
-            filePath: res.tempFilePath,
-            fileType: DOCUMENT_TYPES.includes(type) ? type : undefined,
-            showMenu: true,
-            fail: () => wx.showToast({title: '此附件无法在手机上打开', icon: 'none'}),
-          })
-        },
-        fail: () => {
-          wx.hideLoading()
-          wx.showToast({title: '附件暂时无法下载', icon: 'none'})
-        },
-      })
+      attachments.openAttachment(this.data.attachments[e.currentTarget.dataset.index])
     },
     onItemTap(e) {
       wx.navigateTo({url: '/pages/item/index?id=' + e.currentTarget.dataset.id})
