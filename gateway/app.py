@@ -57,14 +57,15 @@ def create_app(settings: Settings | None = None) -> Sanic:
     # finalizes its signal router again after each: ~0.1 s per GET route, 25 s of a loaded
     # machine's start-up with 200 routes. The router is set aside before sanic-ext's listener
     # (priority -1000) and finalized once after it; nothing dispatches signals in between.
-    @app.before_server_start(priority=10_000)
     async def _defer_signal_router(app: Sanic) -> None:
         app.signal_router.reset()
 
-    @app.before_server_start(priority=-10_000)
     async def _finalize_signal_router(app: Sanic) -> None:
         if not app.signal_router.finalized:
             app.signalize(bool(app.config.TOUCHUP))
+
+    app.register_listener(_defer_signal_router, "before_server_start", priority=10_000)
+    app.register_listener(_finalize_signal_router, "before_server_start", priority=-10_000)
 
     @app.after_server_start
     async def _freeze_startup_objects(app: Sanic) -> None:

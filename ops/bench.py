@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ops import bench_callback
+from ops import bench_callback, bench_consultations
 from ops.bench_wrk import WRK, WrkResult, run_wrk, write_requests, write_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("BENCH_DIR") or ROOT / "var" / "bench").resolve()
 BIN = Path(sys.executable).parent
 GOVMATRIX = str(BIN / "govmatrix")
-PARTS = ("bare", "reads", "search", "callback", "tokens")
+PARTS = ("bare", "reads", "search", "callback", "tokens", "consultations")
 SEARCH_QUERIES = ["低保", "义务教育 入学", "医保", "危房改造", "养老保险", "营业执照", "招生"]
 CALLBACK_BODIES = 50_000
 CALLBACK_PAUSE_MS = 100
@@ -453,6 +453,16 @@ def run(
                 )
             except Exception as exc:
                 extras.append(("token fetches", f"not available ({str(exc)[:100]})"))
+
+        if "consultations" in only:
+            extras += bench_consultations.run(
+                env=stack.env,
+                app_url=app_url,
+                bare_url=bare_url,
+                sandbox_url=sandbox_url,
+                bench_dir=BENCH_DIR,
+                seconds=seconds,
+            )
 
     print_table(rows, bare, extras)
     print(

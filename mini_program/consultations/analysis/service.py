@@ -52,8 +52,14 @@ LENGTH_BUCKETS = (
 
 _COLUMNS = (
     "channel, kind, domain_id, department_code, tokens, text_length, status, "
-    "answer_workdays, on_time, received_at"
+    "answer_workdays, on_time, {day}"
 )
+# The county date of receipt, computed by the database: no datetime per row in Python.
+# (Asia/Shanghai has been UTC+8 all year round since 1991.)
+_DAY = {
+    "sqlite": "date(received_at, '+8 hours')",
+    "postgres": "(received_at AT TIME ZONE 'Asia/Shanghai')::date",
+}
 
 
 @dataclass(frozen=True)
@@ -116,34 +122,51 @@ async def _rows(
     if department:
         params.append(department)
         sql += f" AND department_code = {ph()}"
-    _, rows = await connections.get("default").execute_query(sql, params)
+    _, rows = await connections.get("default").execute_query(
+        sql.format(day=_DAY["postgres" if postgres else "sqlite"]), params
+    )
     return list(rows)
 
 
+ANSWERED = Status.ANSWERED.value
+
+
 def _tally(rows: list[Any], stop: frozenset[str], full: bool) -> Tally:
+    """Count a period's rows column by column (C loops, not Python per-row work)."""
     t = Tally(total=len(rows))
-    for row in rows:
-        tokens = [w for w in (row[4] or "").split() if w not in stop]
-        t.words.update(tokens)
-        t.documents.update(set(tokens))
-        t.token_total += len(tokens)
-        if not full:
-            continue
-        t.channels[row[0]] += 1
-        t.kinds[row[1]] += 1
-        t.domains[row[2] or 0] += 1
-        t.departments[row[3] or ""] += 1
-        received = row[9]
-        if isinstance(received, str):  # SQLite hands back text
-            received = datetime.fromisoformat(received)
-        t.days[received.astimezone(SHANGHAI).date()] += 1
-        t.lengths.append(int(row[5] or 0))
-        if row[6] == Status.ANSWERED.value and row[7] is not None:
-            t.reply_days.append(int(row[7]))
-            if row[8]:
-                t.on_time += 1
-        elif row[6] != Status.ANSWERED.value:
+    if not rows:
+        return t
+    columns = list(zip(*rows, strict=True))
+    tokens = [value or "" for value in columns[4]]
+    # Every word, then the stop words taken out of the counts (not out of every row).
+    t.words = Counter(" ".join(tokens).split())
+    documents: list[str] = []
+    for value in tokens:
+        documents.extend(set(value.split()))
+    t.documents = Counter(documents)
+    for word in stop & t.words.keys():
+        del t.words[word]
+        t.documents.pop(word, None)
+    t.token_total = t.words.total()
+    if not full:
+        return t
+    t.channels = Counter(columns[0])
+    t.kinds = Counter(columns[1])
+    t.domains = Counter(value or 0 for value in columns[2])
+    t.departments = Counter(value or "" for value in columns[3])
+    # The day is the county date, computed by the database (a text on SQLite, a date on
+    # PostgreSQL).
+    t.days = Counter()
+    for day, n in Counter(columns[9]).items():
+        t.days[day if isinstance(day, date) else date.fromisoformat(str(day))] += n
+    t.lengths = [int(value or 0) for value in columns[5]]
+    for status, workdays, on_time in zip(columns[6], columns[7], columns[8], strict=True):
+        if status != ANSWERED:
             t.open_count += 1
+        elif workdays is not None:
+            t.reply_days.append(int(workdays))
+            if on_time:
+                t.on_time += 1
     return t
 
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import time
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -73,6 +74,13 @@ def forget_names() -> None:
     _names.loaded_at = -NAMES_TTL
 
 
+@lru_cache(maxsize=8192)
+def _workdays(a: date, b: date) -> int:
+    # A page of long-overdue questions would otherwise count each day of a year, row by row.
+    # Keyed by both dates, so a new day (and with it a reloaded calendar) uses fresh entries.
+    return workdays_between(a, b)
+
+
 def today() -> date:
     return local_date(now())
 
@@ -92,14 +100,14 @@ def deadline(row: Consultation, on: date | None = None) -> dict[str, Any]:
             "label": label + ("（超期）" if late else ""),
         }
     if on > due:
-        late_by = max(1, workdays_between(due, on))
+        late_by = max(1, _workdays(due, on))
         return {
             "due_date": due.isoformat(),
             "workdays_left": -late_by,
             "overdue": True,
             "label": f"已超期 {late_by} 个工作日",
         }
-    left = workdays_between(on, due)
+    left = _workdays(on, due)
     return {
         "due_date": due.isoformat(),
         "workdays_left": left,

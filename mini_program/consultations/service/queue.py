@@ -45,6 +45,13 @@ ANSWERED_KIND = "consult"  # staff-only search entries: every answered question
 search.register_kind(ANSWERED_KIND, public=False)
 
 
+# What a row of the queue shows (not the tokens, the answer or the contact details).
+LIST_FIELDS = (
+    "id", "reference", "channel", "kind", "status", "domain_id", "department_code", "text",
+    "received_at", "due_date", "answer_workdays", "on_time", "rating", "published", "private",
+)  # fmt: skip
+
+
 def _scoped(actor: Actor) -> Q:
     if actor.department_scope is None:
         return Q()
@@ -78,7 +85,10 @@ async def list_consultations(*, actor: Actor, query: QueueQuery) -> dict[str, An
     total = await base.count()
     order = ("due_date", "id") if query.sort == "due" else ("-received_at", "-id")
     rows = (
-        await base.order_by(*order).offset((query.page - 1) * query.per_page).limit(query.per_page)
+        await base.order_by(*order)
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page)
+        .only(*LIST_FIELDS)
     )
     n = await names()
     on = today()
@@ -345,7 +355,7 @@ async def overdue(*, actor: Actor, limit: int = 10) -> dict[str, Any]:
         .group_by("department_code")
         .values_list("department_code", "n")
     )
-    rows = await base.order_by("due_date", "id").limit(limit)
+    rows = await base.order_by("due_date", "id").limit(limit).only(*LIST_FIELDS)
     n = await names()
     on = today()
     by_department = sorted(
