@@ -10,7 +10,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
-from gateway.auth import department_scope, staff_required
+from gateway.auth import staff_required
 from gateway.auth.decorators import client_ip
 from gateway.errors import Invalid, fields_from_validation, parse_body, parse_query
 from gateway.openapi import json_body
@@ -39,13 +39,7 @@ class _AnyObject(BaseModel):
 
 def actor_of(request: Request) -> Actor:
     """The signed-in staff member as the services see them (with their department scope)."""
-    staff = request.ctx.staff
-    return Actor(
-        id=staff.id,
-        name=staff.username,
-        ip=client_ip(request),
-        department_scope=department_scope(staff),
-    )
+    return Actor.for_staff(request.ctx.staff, client_ip(request))
 
 
 class AccountListQuery(BaseModel):

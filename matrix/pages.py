@@ -64,10 +64,9 @@ async def _matrix_tile(staff: Any) -> dict[str, Any] | None:
 async def _inbox_tile(staff: Any) -> dict[str, Any] | None:
     if not has_permission(staff, "inbox.read"):
         return None
-    from gateway.auth import department_scope
     from matrix.service.common import Actor
 
-    actor = Actor(id=staff.id, name=staff.username, department_scope=department_scope(staff))
+    actor = Actor.for_staff(staff)
     page = await inbox.list_inbox(actor=actor, status=InboxStatus.NEW.value, per_page=1)
     return {"label": "待处理留言", "value": page["total"], "href": "/console/inbox?status=new"}
 

@@ -3,7 +3,7 @@
 from matrix.service import get_credentials, record_publication, list_platform_events
 """
 
-from matrix.service.common import Actor
+from matrix.service.common import Actor, write_audit
 from matrix.service.events import list_platform_events, mark_platform_event_processed
 from matrix.service.inbox import list_inbox, reply_message
 from matrix.service.outreach import inbox_message, message_follower
@@ -42,4 +42,5 @@ __all__ = [
     "reply_message",
     "rotate_secret",
     "update_account",
+    "write_audit",
 ]

@@ -26,6 +26,15 @@ class Actor:
     department_scope: str | None = None
 
     @classmethod
+    def for_staff(cls, staff: Any, ip: str | None = None) -> Actor:
+        """A signed-in staff member (department staff limited to their department)."""
+        from gateway.auth.permissions import department_scope
+
+        return cls(
+            id=staff.id, name=staff.username, ip=ip, department_scope=department_scope(staff)
+        )
+
+    @classmethod
     def cli(cls) -> Actor:
         return cls(id=None, name="cli")
 

@@ -6,7 +6,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, file, json
 from sanic_ext import openapi
 
-from gateway.auth import department_scope, staff_required
+from gateway.auth import staff_required
 from gateway.auth.decorators import client_ip
 from gateway.auth.resident import resident_required
 from gateway.errors import Invalid, parse_body, parse_query
@@ -37,13 +37,7 @@ PHOTO_FORM = {
 
 def actor_of(request: Request) -> Actor:
     """The signed-in staff member as the services see them (with their department scope)."""
-    staff = request.ctx.staff
-    return Actor(
-        id=staff.id,
-        name=staff.username,
-        ip=client_ip(request),
-        department_scope=department_scope(staff),
-    )
+    return Actor.for_staff(request.ctx.staff, client_ip(request))
 
 
 # --- residents --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mini_program.consultations import text as rules
 from mini_program.consultations.models import Channel, Kind, Rating, Status
@@ -25,6 +25,18 @@ _PHOTO_ID = re.compile(r"[0-9a-f]{32}")
 DomainId = Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
+def _phone(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return rules.phone_number(value)
+
+
+# A topic: a catalogue domain's id, or none (null or 0) for 其他.
+Topic = Annotated[DomainId | None, AfterValidator(lambda value: value or None)]
+# An optional phone number, kept as digits only.
+Phone = Annotated[str | None, Field(max_length=40), AfterValidator(_phone)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
@@ -37,20 +49,14 @@ class PageQuery(BaseModel):
     per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
 
 
-def _phone(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    return rules.phone_number(value)
-
-
 class SubmitBody(Strict):
     """我要咨询: what the mini-program sends."""
 
-    domain_id: DomainId | None = Field(None, description="公开领域 id；不填或 0 为“其他”")
+    domain_id: Topic = Field(None, description="公开领域 id；不填或 0 为“其他”")
     kind: Kind = Field(Kind.ENQUIRY, description="咨询 / 求助 / 建议 / 投诉")
     text: str = Field(..., max_length=20000, description="问题内容，10–2000 字")
     photos: list[str] = Field(default_factory=list, max_length=6, description="照片 id（先上传）")
-    phone: str | None = Field(None, max_length=40, description="联系电话（加密保存，显示时打码）")
+    phone: Phone = Field(None, description="联系电话（加密保存，显示时打码）")
     private: bool = Field(False, description="不公开：答复不会作为常见问答发布")
     client_key: str = Field(..., description="客户端生成的提交编号，重复提交只算一次")
 
@@ -58,11 +64,6 @@ class SubmitBody(Strict):
     @classmethod
     def _text(cls, value: str) -> str:
         return rules.question_text(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone_number(cls, value: str | None) -> str | None:
-        return _phone(value)
 
     @field_validator("client_key")
     @classmethod
@@ -80,20 +81,15 @@ class SubmitBody(Strict):
             raise ValueError("同一张照片只能添加一次")
         return value
 
-    @field_validator("domain_id")
-    @classmethod
-    def _other(cls, value: int | None) -> int | None:
-        return value or None
-
 
 class DeskBody(Strict):
     """服务大厅咨询台: what a visitor asked in person, entered by staff."""
 
-    domain_id: DomainId | None = None
+    domain_id: Topic = None
     kind: Kind = Kind.ENQUIRY
     text: str = Field(..., max_length=20000)
     contact_name: str = Field("", max_length=32)
-    phone: str | None = Field(None, max_length=40)
+    phone: Phone = None
     private: bool = False
 
     @field_validator("text")
@@ -106,28 +102,13 @@ class DeskBody(Strict):
     def _name(cls, value: str) -> str:
         return rules.clean(value)
 
-    @field_validator("phone")
-    @classmethod
-    def _phone_number(cls, value: str | None) -> str | None:
-        return _phone(value)
-
-    @field_validator("domain_id")
-    @classmethod
-    def _other(cls, value: int | None) -> int | None:
-        return value or None
-
 
 class ConvertBody(Strict):
     """Turn an official-account message from the inbox into a consultation."""
 
     message_id: int = Field(..., ge=1, le=2**63 - 1)
-    domain_id: DomainId | None = None
+    domain_id: Topic = None
     kind: Kind = Kind.ENQUIRY
-
-    @field_validator("domain_id")
-    @classmethod
-    def _other(cls, value: int | None) -> int | None:
-        return value or None
 
 
 class AnswerBody(Strict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
@@ -23,7 +25,15 @@ bp = Blueprint("analysis_api", url_prefix="/api/v1/admin")
 @staff_required("analysis.read")
 async def analysis(request: Request) -> HTTPResponse:
     """Hot words, rising topics, per topic and department, reply times, message length."""
-    q = AnalysisQuery.from_request(request)
+    _, result = await run(request)
+    return json(result)
+
+
+async def run(
+    request: Request, query: AnalysisQuery | None = None
+) -> tuple[AnalysisQuery, dict[str, Any]]:
+    """The analysis the signed-in staff member asked for (department staff: their own)."""
+    q = query or AnalysisQuery.from_request(request)
     scope = actor_of(request).department_scope
     result = await service.analyse(
         date_from=q.date_from,
@@ -31,4 +41,4 @@ async def analysis(request: Request) -> HTTPResponse:
         channels=q.channels,
         department=scope if scope is not None else q.department,
     )
-    return json(result)
+    return q, result

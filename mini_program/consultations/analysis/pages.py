@@ -17,7 +17,8 @@ from gateway.console.charts import bar_chart, line_chart
 from gateway.errors import ApiError
 from gateway.org import list_departments
 from mini_program.consultations import words
-from mini_program.consultations.analysis import export, service
+from mini_program.consultations.analysis import export
+from mini_program.consultations.analysis.api import run
 from mini_program.consultations.analysis.schemas import AnalysisQuery
 from mini_program.consultations.api import actor_of
 from mini_program.consultations.models import (
@@ -34,20 +35,6 @@ bp = Blueprint("analysis_console", url_prefix="/console/analysis")
 register_nav("留言分析", "/console/analysis", "analysis.read", order=32)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-async def _run(
-    request: Request, q: AnalysisQuery | None = None
-) -> tuple[AnalysisQuery, dict[str, Any]]:
-    q = q or AnalysisQuery.from_request(request)
-    scope = actor_of(request).department_scope
-    result = await service.analyse(
-        date_from=q.date_from,
-        date_to=q.date_to,
-        channels=q.channels,
-        department=scope if scope is not None else q.department,
-    )
-    return q, result
 
 
 def _bars(rows: list[dict[str, Any]], label: str, key: str = "label", limit: int = 20) -> Markup:
@@ -85,10 +72,10 @@ async def analysis_page(request: Request) -> HTTPResponse:
     """Hot words, rising topics, topics, departments, reply times and length for a period."""
     error = None
     try:
-        q, result = await _run(request)
+        q, result = await run(request)
     except ApiError as exc:
         error = "；".join(exc.fields.values()) or exc.message
-        q, result = await _run(request, AnalysisQuery.default())
+        q, result = await run(request, AnalysisQuery.default())
     params = {"from": q.date_from.isoformat(), "to": q.date_to.isoformat()}
     export_query = urlencode(params) + "".join(f"&channel={quote(c)}" for c in q.channels)
     if q.department:
@@ -115,7 +102,7 @@ async def analysis_page(request: Request) -> HTTPResponse:
 @staff_required("analysis.read")
 async def export_xlsx(request: Request) -> HTTPResponse:
     """The same analysis as an Excel workbook."""
-    q, result = await _run(request)
+    q, result = await run(request)
     labels = [CHANNEL_LABELS[Channel(c)] for c in q.channels]
     data = export.workbook(result, labels)
     name = f"留言分析_{q.date_from:%Y%m%d}-{q.date_to:%Y%m%d}.xlsx"

@@ -104,12 +104,8 @@ async def create_call(*, actor: Actor, body: CallBody) -> OpinionCall:
     department = await _department(actor, body.department_code)
     async with in_transaction():
         call = await OpinionCall.create(
-            title=body.title,
-            summary=body.summary,
-            body=body.body,
+            **body.model_dump(exclude={"department_code"}),
             department_code=department,
-            opens_on=body.opens_on,
-            closes_on=body.closes_on,
             created_by=actor.name,
         )
         await record(actor, "opinions.create", "opinion_call", call.id, {"title": body.title})
@@ -123,12 +119,7 @@ async def update_call(*, actor: Actor, call_id: int, body: CallBody) -> OpinionC
         raise Conflict("征集已截止，不能再修改草案", code="opinion_call_closed")
     department = await _department(actor, body.department_code or call.department_code)
     await OpinionCall.filter(id=call.id).update(
-        title=body.title,
-        summary=body.summary,
-        body=body.body,
-        department_code=department,
-        opens_on=body.opens_on,
-        closes_on=body.closes_on,
+        **body.model_dump(exclude={"department_code"}), department_code=department
     )
     await record(actor, "opinions.update", "opinion_call", call.id)
     await call.refresh_from_db()

@@ -11,7 +11,6 @@ from sanic.response import HTTPResponse, html
 from sanic_ext import openapi
 
 from gateway.auth import has_permission, staff_required
-from gateway.auth.permissions import department_scope
 from gateway.console import register_nav, register_tile
 from gateway.errors import ApiError
 from gateway.org import list_departments
@@ -43,10 +42,6 @@ register_nav("咨询办理", "/console/consultations", "consultations.read", ord
 BASE = "/console/consultations"
 
 
-def _actor_of_staff(staff: Any) -> Actor:
-    return Actor(id=staff.id, name=staff.username, department_scope=department_scope(staff))
-
-
 def _department_name(item: dict[str, Any]) -> str:
     return str((item["department"] or {}).get("name", "待分派"))
 
@@ -56,7 +51,7 @@ async def _overdue_tile(staff: Any) -> dict[str, Any] | None:
     """超期未答复咨询: the count, and the oldest listed on the console home."""
     if not has_permission(staff, "consultations.read"):
         return None
-    summary = await queue.overdue(actor=_actor_of_staff(staff), limit=5)
+    summary = await queue.overdue(actor=Actor.for_staff(staff), limit=5)
     return {
         "label": "超期未答复咨询",
         "value": summary["total"],
@@ -77,7 +72,7 @@ async def _open_tile(staff: Any) -> dict[str, Any] | None:
     if not has_permission(staff, "consultations.read"):
         return None
     page = await queue.list_consultations(
-        actor=_actor_of_staff(staff),
+        actor=Actor.for_staff(staff),
         query=s.QueueQuery.model_validate({"open": True, "per_page": 1}),
     )
     return {"label": "待答复咨询", "value": page["total"], "href": f"{BASE}?open=1&sort=due"}

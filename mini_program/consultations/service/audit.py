@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway import audit
-from matrix.service import Actor
+from matrix.service import Actor, write_audit
 
 
 async def record(
@@ -16,12 +15,6 @@ async def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """One audit row; never put a phone number or a question's text in `detail`."""
-    await audit.record(
-        actor_id=actor.id,
-        actor_name=actor.name,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        detail=detail,
-        ip=actor.ip,
+    await write_audit(
+        actor, action=action, target_type=target_type, target_id=target_id, detail=detail
     )

@@ -158,11 +158,8 @@ def rating_of(row: Consultation) -> dict[str, Any] | None:
     }
 
 
-def resident_view(
-    row: Consultation, n: Names, photos: list[dict[str, Any]], on: date | None = None
-) -> dict[str, Any]:
-    """A consultation as the resident who asked it sees it."""
-    answered = row.status == Status.ANSWERED
+def _head(row: Consultation, n: Names) -> dict[str, Any]:
+    """What every view of a question starts with: who, which channel, kind, state, topic."""
     return {
         "id": row.id,
         "reference": row.reference or "",
@@ -173,6 +170,16 @@ def resident_view(
         "status": row.status.value,
         "status_label": STATUS_LABELS[row.status],
         "domain": n.domain(row.domain_id),
+    }
+
+
+def resident_view(
+    row: Consultation, n: Names, photos: list[dict[str, Any]], on: date | None = None
+) -> dict[str, Any]:
+    """A consultation as the resident who asked it sees it."""
+    answered = row.status == Status.ANSWERED
+    return {
+        **_head(row, n),
         "text": row.text,
         "photos": photos,
         "phone_masked": row.phone_masked,
@@ -202,15 +209,7 @@ def excerpt(text: str, width: int = 60) -> str:
 def staff_item(row: Consultation, n: Names, on: date | None = None) -> dict[str, Any]:
     """One row of the queue."""
     return {
-        "id": row.id,
-        "reference": row.reference or "",
-        "channel": row.channel.value,
-        "channel_label": CHANNEL_LABELS[row.channel],
-        "kind": row.kind.value,
-        "kind_label": KIND_LABELS[row.kind],
-        "status": row.status.value,
-        "status_label": STATUS_LABELS[row.status],
-        "domain": n.domain(row.domain_id),
+        **_head(row, n),
         "department": n.department(row.department_code),
         "excerpt": excerpt(row.text),
         "received_at": to_iso(row.received_at),

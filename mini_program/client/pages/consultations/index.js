@@ -1,7 +1,7 @@
 // 我的咨询: the resident's questions, newest first, each with its state and due date.
-const config = require('../../config')
 const consultations = require('../../utils/consultations')
 const display = require('../../utils/display')
+const listBehavior = require('../../behaviors/list')
 const pageBehavior = require('../../behaviors/page')
 
 function row(c) {
@@ -21,9 +21,14 @@ function row(c) {
 }
 
 Component({
-  behaviors: [pageBehavior],
-  data: {items: [], page: 0, total: 0, more: true, loading: false, failed: false},
+  behaviors: [pageBehavior, listBehavior],
   methods: {
+    fetchPage(page) {
+      return consultations.mine(page)
+    },
+    toItem(c) {
+      return row(c)
+    },
     onLoad() {
       return this.refresh()
     },
@@ -35,33 +40,11 @@ Component({
     onPullDownRefresh() {
       return this.refresh().then(() => wx.stopPullDownRefresh())
     },
-    refresh() {
-      this.setData({items: [], page: 0, total: 0, more: true})
-      return this.loadMore()
-    },
-    onReachBottom() {
-      return this.loadMore()
-    },
-    loadMore() {
-      if (this.data.loading || !this.data.more) return Promise.resolve()
-      const page = this.data.page + 1
-      this.setData({loading: true, failed: false})
-      return consultations
-        .mine(page)
-        .then(body => {
-          const items = this.data.items.concat((body.items || []).map(row))
-          this.setData({items, page, total: body.total, more: page * config.pageSize < body.total, loading: false})
-        })
-        .catch(() => this.setData({loading: false, failed: true}))
-    },
     onItemTap(e) {
       wx.navigateTo({url: '/pages/consultation/index?id=' + e.currentTarget.dataset.id})
     },
     onAsk() {
       wx.navigateTo({url: '/pages/consult/index'})
-    },
-    onRetry() {
-      return this.loadMore()
     },
   },
 })
