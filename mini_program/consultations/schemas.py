@@ -33,6 +33,16 @@ def _phone(value: str | None) -> str | None:
 
 # A topic: a catalogue domain's id, or none (null or 0) for 其他.
 Topic = Annotated[DomainId | None, AfterValidator(lambda value: value or None)]
+
+
+def _department(value: str | None) -> str | None:
+    if value and not CODE.fullmatch(value):
+        raise ValueError("没有这个部门")
+    return value or None
+
+
+# A department's code (gateway.org); whether it exists is the service's check.
+Department = Annotated[str | None, Field(max_length=32), AfterValidator(_department)]
 # An optional phone number, kept as digits only.
 Phone = Annotated[str | None, Field(max_length=40), AfterValidator(_phone)]
 
@@ -121,15 +131,8 @@ class AnswerBody(Strict):
 
 
 class AssignBody(Strict):
-    department_code: str = Field(..., max_length=32)
+    department_code: Annotated[str, Field(max_length=32), AfterValidator(_department)]
     reason: str = Field("", max_length=2000)
-
-    @field_validator("department_code")
-    @classmethod
-    def _code(cls, value: str) -> str:
-        if not CODE.fullmatch(value):
-            raise ValueError("没有这个部门")
-        return value
 
     @field_validator("reason")
     @classmethod
@@ -150,24 +153,17 @@ class ClassifyBody(Strict):
 
 class ReassignRequestBody(Strict):
     reason: str = Field(..., max_length=2000)
-    to_department: str | None = Field(None, max_length=32)
+    to_department: Department = None
 
     @field_validator("reason")
     @classmethod
     def _reason(cls, value: str) -> str:
         return rules.plain_text(value, max_chars=MAX_REASON_CHARS, what="改派理由")
 
-    @field_validator("to_department")
-    @classmethod
-    def _code(cls, value: str | None) -> str | None:
-        if value and not CODE.fullmatch(value):
-            raise ValueError("没有这个部门")
-        return value or None
-
 
 class DecisionBody(Strict):
     approve: bool
-    department_code: str | None = Field(None, max_length=32)
+    department_code: Department = None
     note: str = Field("", max_length=2000)
 
     @field_validator("note")
@@ -236,14 +232,7 @@ class SimilarQuery(BaseModel):
 
 class RoutingBody(Strict):
     domain_id: DomainId
-    department_code: str | None = Field(None, max_length=32)
-
-    @field_validator("department_code")
-    @classmethod
-    def _code(cls, value: str | None) -> str | None:
-        if value and not CODE.fullmatch(value):
-            raise ValueError("没有这个部门")
-        return value or None
+    department_code: Department = None
 
 
 class LimitBody(Strict):

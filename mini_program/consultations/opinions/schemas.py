@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from mini_program.consultations import text as rules
 from mini_program.consultations.opinions.models import Adoption
-from mini_program.consultations.schemas import CODE, PageQuery, Strict
+from mini_program.consultations.schemas import Department, PageQuery, Strict
 
 MAX_COMMENT_CHARS = 1000
 MAX_BODY_CHARS = 50000
@@ -18,7 +18,7 @@ class CallBody(Strict):
     title: str = Field(..., max_length=500)
     summary: str = Field("", max_length=2000)
     body: str = Field(..., max_length=200000)
-    department_code: str | None = Field(None, max_length=32)
+    department_code: Department = None
     opens_on: date
     closes_on: date
 
@@ -36,13 +36,6 @@ class CallBody(Strict):
     @classmethod
     def _body(cls, value: str) -> str:
         return rules.plain_text(value, max_chars=MAX_BODY_CHARS, what="草案正文")
-
-    @field_validator("department_code")
-    @classmethod
-    def _department(cls, value: str | None) -> str | None:
-        if value and not CODE.fullmatch(value):
-            raise ValueError("没有这个部门")
-        return value or None
 
     @model_validator(mode="after")
     def _dates(self) -> CallBody:
