@@ -118,6 +118,7 @@ async def create_call(request: Request) -> HTTPResponse:
 @openapi.tag("opinions")
 @staff_required("opinions.read")
 async def staff_call(request: Request, call_id: int) -> HTTPResponse:
+    """One call as staff see it: drafts too, every count, the adoption decisions so far."""
     found = await service.get_for_staff(actor=actor_of(request), call_id=call_id)
     return json({"call": await service.call_view(found, public=False)})
 
@@ -127,6 +128,7 @@ async def staff_call(request: Request, call_id: int) -> HTTPResponse:
 @json_body(s.CallBody)
 @staff_required("opinions.write")
 async def update_call(request: Request, call_id: int) -> HTTPResponse:
+    """Edit a call's draft, department or dates (until it closes)."""
     body = parse_body(request, s.CallBody)
     made = await service.update_call(actor=actor_of(request), call_id=call_id, body=body)
     return json({"call": await service.call_view(made, public=False)})
@@ -173,6 +175,7 @@ async def attach(request: Request, call_id: int) -> HTTPResponse:
 @openapi.tag("opinions")
 @staff_required("opinions.write")
 async def detach(request: Request, call_id: int, attachment_id: int) -> HTTPResponse:
+    """Remove an attachment."""
     await service.remove_attachment(
         actor=actor_of(request), call_id=call_id, attachment_id=attachment_id
     )
