@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,3 +72,20 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()  # type: ignore[call-arg]  # values come from the environment
+
+
+def setting(name: str) -> str | None:
+    """A setting outside the typed fields (one per kind of something, e.g.
+    APP_REVIEW_LEVELS_ARTICLE): the environment first, then `.env`, like Settings."""
+    value = os.environ.get(name)
+    return value if value is not None else _dotenv().get(name)
+
+
+@lru_cache(maxsize=1)
+def _dotenv() -> dict[str, str]:
+    path = Path(".env")
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}

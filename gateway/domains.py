@@ -24,9 +24,11 @@ from typing import Any
 DOMAINS: tuple[str, ...] = (
     "gateway",
     "gateway.jobs",
+    "gateway.review",
     "mini_program.catalogue",
     "mini_program.account",
     "matrix",
+    "mini_program.notify",
     "mini_program.consultations",
 )
 

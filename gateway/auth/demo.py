@@ -14,6 +14,9 @@ DEMO_USERS: list[dict[str, Any]] = [
     {"username": "admin", "display_name": "管理员", "role": Role.ADMIN},
     {"username": "editor", "display_name": "编辑", "role": Role.EDITOR},
     {"username": "reviewer", "display_name": "审核员", "role": Role.REVIEWER},
+    # Three reviewers, so one version can pass 初审, 复审 and 终审 by three different people.
+    {"username": "reviewer2", "display_name": "审核员二", "role": Role.REVIEWER},
+    {"username": "reviewer3", "display_name": "审核员三", "role": Role.REVIEWER},
     {
         "username": "dept_edu",
         "display_name": "县教育局工作人员",

@@ -1,13 +1,11 @@
-"""Group sends (clientmsgid, quotas, MASSSENDJOBFINISH), customer-service messages (48-hour
-rule) and mini-program subscribe messages (one grant, one message)."""
+"""Group sends (clientmsgid, quotas, MASSSENDJOBFINISH) and customer-service messages (48-hour
+rule). Mini-program subscribe messages: matrix/sandbox/subscribe.py."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 import time
-from datetime import datetime
 from typing import Any
 
 from sanic import Blueprint, Request, Sanic
@@ -193,94 +191,4 @@ async def custom_send(request: Request) -> HTTPResponse:
     if fan is None or last is None or store.now(appid) - last > REPLY_WINDOW:
         raise WxError(45015, "response out of time limit or subscription is canceled")
     outbox(store, appid, "custom", openid, {"msgtype": msgtype, msgtype: payload})
-    return wx_ok(request)
-
-
-_TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
-_PAGE = re.compile(r"^/?[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*(\?[A-Za-z0-9_\-=&%.,~!*]*)?$")
-_DATA_KEY = re.compile(
-    r"^(thing|number|letter|symbol|character_string|time|date|amount|phone_number|"
-    r"car_number|name|phrase|short_thing)(\d+)$"
-)
-_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y年%m月%d日 %H:%M", "%H:%M", "%Y-%m-%d")
-_DATE_FORMATS = ("%Y-%m-%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M", "%Y年%m月%d日 %H:%M")
-
-
-def _parses(value: str, formats: tuple[str, ...]) -> bool:
-    for fmt in formats:
-        try:
-            datetime.strptime(value, fmt)
-            return True
-        except ValueError:
-            continue
-    return False
-
-
-def _valid_value(kind: str, value: str) -> bool:
-    """WeChat's per-kind rules for subscribe-message data (e.g. thing ≤ 20 characters)."""
-    if not value or len(value) > 100:
-        return False
-    rules = {
-        "thing": lambda v: len(v) <= 20,
-        "short_thing": lambda v: len(v) <= 5,
-        "number": lambda v: len(v) <= 32 and re.fullmatch(r"[0-9.]+", v) is not None,
-        "letter": lambda v: len(v) <= 32 and v.isascii() and v.isalpha(),
-        "symbol": lambda v: len(v) <= 5,
-        "character_string": lambda v: len(v) <= 32 and re.fullmatch(r"[\w\-]+", v, re.A),
-        "time": lambda v: _parses(v, _TIME_FORMATS),
-        "date": lambda v: _parses(v, _DATE_FORMATS),
-        "amount": lambda v: re.fullmatch(r"[¥￥]?\d{1,10}(\.\d{1,2})?元?", v) is not None,
-        "phone_number": lambda v: len(v) <= 17 and re.fullmatch(r"[0-9+\-]+", v) is not None,
-        "car_number": lambda v: len(v) <= 8,
-        "name": lambda v: len(v) <= (20 if v.isascii() else 10),
-        "phrase": lambda v: len(v) <= 5 and re.fullmatch(r"[\u4e00-\u9fff]+", v) is not None,
-    }
-    return bool(rules[kind](value))
-
-
-@bp.post("/cgi-bin/message/subscribe/send")
-async def subscribe_send(request: Request) -> HTTPResponse:
-    app = await authenticate(request, kinds=("miniprogram",))
-    appid = app["appid"]
-    store = store_of(request)
-    data = json_body(request)
-    openid = data.get("touser")
-    if not isinstance(openid, str) or not openid:
-        raise WxError(40003, "invalid openid")
-    template_id = data.get("template_id")
-    templates = store.kv_list("template", appid)
-    known = {t["template_id"] for t in templates}
-    if (
-        not isinstance(template_id, str)
-        or not _TEMPLATE_ID.match(template_id)
-        or (known and template_id not in known)
-    ):
-        raise WxError(40037, "invalid template_id")
-    page = data.get("page")
-    if page is not None and (
-        not isinstance(page, str) or len(page) > 1024 or not _PAGE.match(page)
-    ):
-        raise WxError(41030, "invalid page")
-    if data.get("miniprogram_state", "formal") not in ("developer", "trial", "formal"):
-        raise WxError(47003, "argument invalid! data.miniprogram_state invalid")
-    values = data.get("data")
-    if not isinstance(values, dict) or not values:
-        raise WxError(47003, "argument invalid! data is empty")
-    for key, item in values.items():
-        match = _DATA_KEY.match(key)
-        value = item.get("value") if isinstance(item, dict) else None
-        if not match or not isinstance(value, str) or not _valid_value(match.group(1), value):
-            raise WxError(47003, f"argument invalid! data.{key}.value invalid")
-    grant_key = f"{openid}|{template_id}"
-    grants = store.kv_get("grant", appid, grant_key) or 0
-    if grants <= 0:
-        raise WxError(43101, "user refuse to accept the msg")
-    store.kv_put("grant", appid, grant_key, grants - 1)
-    outbox(
-        store,
-        appid,
-        "subscribe",
-        openid,
-        {"template_id": template_id, "page": page, "data": values},
-    )
     return wx_ok(request)

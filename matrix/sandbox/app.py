@@ -23,7 +23,16 @@ log = logging.getLogger("govmatrix.sandbox")
 def create_app(
     state_dir: Path, *, event_delay: float = 3.0, name: str = "govmatrix-sandbox"
 ) -> Sanic:
-    from matrix.sandbox import api_auth, api_content, api_message, api_wxa, control, followers, page
+    from matrix.sandbox import (
+        api_auth,
+        api_content,
+        api_message,
+        api_wxa,
+        control,
+        followers,
+        page,
+        subscribe,
+    )
 
     app = Sanic(name, dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
     app.config.REQUEST_MAX_SIZE = 12 * 1024 * 1024
@@ -34,8 +43,11 @@ def create_app(
     # Seconds before an asynchronous job (publish, group send) completes and its event is sent.
     app.ctx.event_delay = event_delay
     app.ctx.tasks = set()
+    # Subscribe templates per app, read once (matrix/sandbox/subscribe.py).
+    app.ctx.subscribe_templates = {}
 
-    for module in (control, followers, page, api_auth, api_content, api_message, api_wxa):
+    modules = (control, followers, subscribe, page, api_auth, api_content, api_message, api_wxa)
+    for module in modules:
         app.blueprint(module.bp)
 
     # A developer opening the sandbox's bare address gets its page, not WeChat's 40066.

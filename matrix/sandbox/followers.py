@@ -1,5 +1,5 @@
-"""/sandbox/* controls that play the residents: follower messages and events, subscribe grants,
-and what the sandbox sent or delivered (outbox, deliveries)."""
+"""/sandbox/* controls that play the residents: follower messages and events, and what the
+sandbox sent or delivered (outbox, deliveries). Subscribe grants: matrix/sandbox/subscribe.py."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from matrix.sandbox import events
-from matrix.sandbox.control import _OPENID, ControlError, _text, body_of
+from matrix.sandbox.control import _OPENID, ControlError, _control_error, _text, body_of
 from matrix.sandbox.core import store_of
 
 bp = Blueprint("sandbox_followers", url_prefix="/sandbox")
+# Blueprint exception handlers cover their own routes only: answer ControlError here too.
+bp.exception(ControlError)(_control_error)
 
 EVENTS = ("subscribe", "unsubscribe", "CLICK", "VIEW", "SCAN")
 # Interactions that open WeChat's 48-hour customer-service window.
@@ -106,39 +108,6 @@ async def follower_event(request: Request) -> HTTPResponse:
 
 def _summary(outcome: dict[str, Any]) -> dict[str, Any]:
     return {k: outcome[k] for k in ("id", "delivered", "status", "reply", "error", "attempts")}
-
-
-@bp.post("/subscribe-grant")
-async def subscribe_grant(request: Request) -> HTTPResponse:
-    """A resident taps "allow" in wx.requestSubscribeMessage: one more message may be sent."""
-    data = body_of(request)
-    app, openid = _app_and_openid(request, data)
-    if app["kind"] != "miniprogram":
-        raise ControlError("subscribe messages belong to mini-programs", {"appid": "invalid"})
-    template_id = _text(data, "template_id", max_len=64)
-    count = data.get("count", 1)
-    if not isinstance(count, int) or not 1 <= count <= 100:
-        raise ControlError("count must be 1..100", {"count": "invalid"})
-    store = store_of(request)
-    key = f"{openid}|{template_id}"
-    grants = (store.kv_get("grant", app["appid"], key) or 0) + count
-    store.kv_put("grant", app["appid"], key, grants)
-    return json_response(
-        {"appid": app["appid"], "openid": openid, "template_id": template_id, "grants": grants}
-    )
-
-
-@bp.post("/templates")
-async def register_template(request: Request) -> HTTPResponse:
-    """Declare a mini-program's subscribe template; once any is declared, others get 40037."""
-    data = body_of(request)
-    appid = _text(data, "appid", max_len=64)
-    template_id = _text(data, "template_id", max_len=64)
-    title = _text(data, "title", required=False, max_len=64) or ""
-    store_of(request).kv_put(
-        "template", appid, template_id, {"template_id": template_id, "title": title}
-    )
-    return json_response({"appid": appid, "template_id": template_id}, 201)
 
 
 @bp.get("/outbox")

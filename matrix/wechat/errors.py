@@ -125,3 +125,8 @@ def error_for(errcode: int | None, errmsg: str = "", **extra: Any) -> WeChatErro
     if cls is None:
         cls = InvalidRequestError if 40000 <= errcode < 50000 else WeChatError
     return cls(errcode, errmsg, **extra)
+
+
+class DeliveryUnknownError(NetworkError):
+    """The request may have reached WeChat (the answer was lost: read timeout, dropped
+    connection, a proxy's 5xx). For calls without an idempotency key, never resend."""

@@ -6,6 +6,7 @@ Secrets and tokens are never logged.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import mimetypes
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 
 from gateway.config import get_settings
-from matrix.wechat import tokens
+from matrix.wechat import async_http, tokens
 from matrix.wechat.client import GovWeChatClient, call
 from matrix.wechat.errors import SandboxUnavailableError, WeChatError, error_for
 
@@ -168,11 +169,15 @@ async def send_subscribe_message(
     page: str | None = None,
     miniprogram_state: str = "formal",
     lang: str = "zh_CN",
+    retry_busy: bool = True,
 ) -> None:
     """A mini-program subscribe message; SubscribeGrantError (43101) without a grant.
 
     `data` maps keys to values, e.g. {"thing1": "办理结果", "time2": "2026-05-01 10:00"};
-    plain values are wrapped as {"value": ...}.
+    plain values are wrapped as {"value": ...}. Sent over the async client
+    (matrix.wechat.async_http) so a fan-out can keep hundreds in flight; DeliveryUnknownError
+    means it may have arrived. `retry_busy=False` leaves -1 and unreachable WeChat to the
+    caller (the fan-out retries per message, later).
     """
     body: dict[str, Any] = {
         "touser": openid,
@@ -183,12 +188,18 @@ async def send_subscribe_message(
     }
     if page:
         body["page"] = page
+    await async_http.post_json(
+        "message/subscribe/send", body, appid=appid, secret=secret, retry_busy=retry_busy
+    )
 
-    # wechatpy's send_subscribe_message lacks miniprogram_state: post the full body.
-    def op(client: GovWeChatClient) -> None:
-        client.post("message/subscribe/send", data=body)
 
-    await call(op, appid=appid, secret=secret, label="message/subscribe/send")
+def subscribe_session() -> contextlib.AbstractAsyncContextManager[None]:
+    """Reuse connections for every send_subscribe_message inside (a fan-out):
+
+    async with wechat.subscribe_session():
+        await asyncio.gather(*(wechat.send_subscribe_message(...) for ...))
+    """
+    return async_http.session()
 
 
 async def get_wxacode_unlimit(
@@ -248,6 +259,24 @@ async def register_sandbox_app(
     try:
         async with httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=10) as client:
             response = await client.post("/sandbox/apps", json=payload)
+    except httpx.TransportError as exc:
+        raise SandboxUnavailableError(settings.wechat_api_base) from exc
+    response.raise_for_status()
+    return True
+
+
+async def register_sandbox_template(
+    *, appid: str, template_id: str, title: str, keywords: list[str]
+) -> bool:
+    """Declare a mini-program's subscribe template in the sandbox (what choosing a template in
+    WeChat's admin platform does); does nothing against real WeChat."""
+    settings = get_settings()
+    if not settings.uses_sandbox:
+        return False
+    payload = {"appid": appid, "template_id": template_id, "title": title, "keywords": keywords}
+    try:
+        async with httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=10) as client:
+            response = await client.post("/sandbox/templates", json=payload)
     except httpx.TransportError as exc:
         raise SandboxUnavailableError(settings.wechat_api_base) from exc
     response.raise_for_status()

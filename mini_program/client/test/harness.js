@@ -51,6 +51,12 @@ const state = {
   stack: [],
   downloads: [],
   openedDocuments: [],
+  // wx.requestSubscribeMessage: what the resident taps in WeChat's sheet, per template id
+  // ('accept' when unset), and every sheet WeChat showed.
+  subscribeChoice: {},
+  subscribeRequests: [],
+  // True only while a tap's handler runs: WeChat opens the subscribe sheet only then.
+  gesture: false,
 }
 
 function reset() {
@@ -63,6 +69,9 @@ function reset() {
   state.stack.length = 0
   state.downloads.length = 0
   state.openedDocuments.length = 0
+  state.subscribeChoice = {}
+  state.subscribeRequests.length = 0
+  state.gesture = false
   state.openid = 'resident-' + crypto.randomBytes(8).toString('hex')
   appInstance = null
   const config = require(path.join(ROOT, 'config.js'))
@@ -228,6 +237,41 @@ async function mintCode() {
   return body.code
 }
 
+// wx.requestSubscribeMessage as WeChat runs it: only from a tap (not after an await in the
+// handler), at most three templates; the resident answers each template in the sheet, and an
+// "accept" is recorded by WeChat itself (here: the sandbox grants one message).
+function requestSubscribeMessage(options = {}) {
+  const tmplIds = options.tmplIds || []
+  const fail = (errMsg, errCode) => later(() => {
+    const res = {errMsg: 'requestSubscribeMessage:fail ' + errMsg, errCode}
+    if (options.fail) options.fail(res)
+    if (options.complete) options.complete(res)
+  })
+  if (!state.gesture) return fail('can only be invoked by user TAP gesture.', 10005)
+  if (!tmplIds.length) return fail("TmplIds can't be empty", 10001)
+  if (tmplIds.length > 3) return fail('Templates count out of max bounds', 20003)
+  state.subscribeRequests.push({tmplIds: [...tmplIds]})
+  const result = {errMsg: 'requestSubscribeMessage:ok'}
+  tmplIds.forEach(id => {
+    result[id] = state.subscribeChoice[id] || 'accept'
+  })
+  state.inflight += 1
+  const accepted = tmplIds.filter(id => result[id] === 'accept')
+  Promise.all(
+    accepted.map(id =>
+      fetch(SANDBOX + '/sandbox/subscribe-grant', {
+        method: 'POST',
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({appid: APPID, openid: state.openid, template_id: id}),
+      }),
+    ),
+  ).then(() => {
+    state.inflight -= 1
+    if (options.success) options.success(result)
+    if (options.complete) options.complete(result)
+  })
+}
+
 function callback(options, res) {
   later(() => {
     if (options && options.success) options.success(res)
@@ -238,6 +282,7 @@ function callback(options, res) {
 Object.assign(global.wx, {
   request,
   login,
+  requestSubscribeMessage,
   downloadFile,
   openDocument,
   previewImage,
@@ -343,7 +388,15 @@ async function follow() {
 
 async function tap(element) {
   if (!element) throw new Error('nothing to tap')
-  element.dispatchEvent('tap')
+  // j-component runs the handler in the next microtask; WeChat's "user gesture" lasts for the
+  // handler's synchronous part only (not past an await in it), and so does this flag.
+  state.gesture = true
+  try {
+    element.dispatchEvent('tap')
+    await Promise.resolve()
+  } finally {
+    state.gesture = false
+  }
   await sleep(0)
   await idle()
 }

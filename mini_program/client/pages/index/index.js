@@ -54,6 +54,9 @@ Component({
     onNormativeTap() {
       wx.navigateTo({url: '/pages/normative/index'})
     },
+    onFollowsTap() {
+      wx.navigateTo({url: '/pages/follows/index'})
+    },
     onLargeTextChange(e) {
       const large = Boolean(e.detail.value)
       display.setLargeText(large)
