@@ -118,7 +118,6 @@ class Consultation(Model):
     account_code = fields.CharField(max_length=32, null=True)
     ack_delivery = fields.CharEnumField(Delivery, max_length=16, default=Delivery.NONE)
     answer_delivery = fields.CharEnumField(Delivery, max_length=16, default=Delivery.NONE)
-    notified_at = fields.DatetimeField(null=True)
     recorded_by = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

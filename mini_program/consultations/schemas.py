@@ -356,7 +356,9 @@ class StaffConsultationOut(ConsultationOut):
     account_code: str | None
     ack_delivery: str
     answer_delivery: str
-    notified: bool
+    notification: dict[str, int] | None = Field(
+        None, description="答复的订阅消息：按结果计数（sent、refused…）；无需通知时为空"
+    )
     qa_id: int | None
     reassignments: list[ReassignmentOut]
 

@@ -31,8 +31,9 @@ async def test_editors_see_each_purposes_template_grants_and_sent_messages(
     await page.wait_for_url("**/console/notifications")
     row = page.locator('tr[data-purpose="application_status"]')
     assert "依申请公开办理进度" in await row.inner_text()
-    assert int((await row.locator(".sent").inner_text()).replace(",", "")) == (
-        expected["messages"]["sent"]
+    assert (
+        int((await row.locator(".sent").inner_text()).replace(",", ""))
+        == (expected["messages"]["sent"])
     )
     assert expected["messages"]["sent"] >= 3
     assert await page.locator("tr[data-purpose]").count() == 5

@@ -94,6 +94,32 @@ test('a resident asks with a photo, sees the reference and state, then rates the
   assert.equal(again.querySelector('.rate'), undefined)
 })
 
+test('submitting asks WeChat for one answer reminder in the same tap; a waiting question offers another', async () => {
+  const page = await form()
+  typeInto(page, '.text-input', '请问城区公租房什么时候开始受理申请？')
+  await h.tap(page.querySelector('.submit'))
+  const {body: templates} = await h.api('/api/v1/mp/subscribe-templates')
+  const template = templates.by_purpose.consultation_answered
+  assert.deepEqual(h.state.subscribeRequests.map(r => r.tmplIds), [[template]])
+  assert.equal(h.state.toasts.at(-1).title, '已提交，答复后微信提醒您')
+  const detail = await h.follow()
+  assert.equal(h.text(detail, '.reminder-on'), '已开启微信提醒，答复后会通知您')
+
+  // Someone who said no at first can allow it later from the question itself.
+  h.reset()
+  await h.launch()
+  h.state.subscribeChoice[template] = 'reject'
+  const again = await form()
+  typeInto(again, '.text-input', '请问老年人优待证在哪里办理？需要什么材料？')
+  await h.tap(again.querySelector('.submit'))
+  assert.equal(h.state.toasts.at(-1).title, '已提交')
+  const waiting = await h.follow()
+  assert.ok(waiting.querySelector('.remind'))
+  h.state.subscribeChoice[template] = 'accept'
+  await h.tap(waiting.querySelector('.remind'))
+  assert.equal(h.text(waiting, '.reminder-on'), '已开启微信提醒，答复后会通知您')
+})
+
 test('the form checks the question, refuses oversize photos and shows the server’s field message', async () => {
   const page = await form()
   typeInto(page, '.text-input', '低保')

@@ -46,7 +46,6 @@ class Migration(migrations.Migration):
                 ('account_code', fields.CharField(null=True, max_length=32)),
                 ('ack_delivery', fields.CharEnumField(default=Delivery.NONE, description='NONE: \nQUEUED: queued\nSENT: sent\nWINDOW_CLOSED: window_closed\nFAILED: failed', enum_type=Delivery, max_length=16)),
                 ('answer_delivery', fields.CharEnumField(default=Delivery.NONE, description='NONE: \nQUEUED: queued\nSENT: sent\nWINDOW_CLOSED: window_closed\nFAILED: failed', enum_type=Delivery, max_length=16)),
-                ('notified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('recorded_by', fields.CharField(null=True, max_length=64)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
@@ -17,6 +18,7 @@ from gateway.workdays import add_workdays, workdays_between
 from mini_program.catalogue import search
 from mini_program.consultations import words
 from mini_program.consultations.models import (
+    KIND_LABELS,
     OPEN_STATUSES,
     REQUEST_STATE_LABELS,
     Channel,
@@ -40,6 +42,7 @@ from mini_program.consultations.service.common import (
     today,
 )
 from mini_program.consultations.service.settings import reply_limits
+from mini_program.notify import service as notify
 
 ANSWERED_KIND = "consult"  # staff-only search entries: every answered question
 search.register_kind(ANSWERED_KIND, public=False)
@@ -124,7 +127,7 @@ async def staff_view(row: Consultation) -> dict[str, Any]:
         "account_code": row.account_code,
         "ack_delivery": row.ack_delivery.value,
         "answer_delivery": row.answer_delivery.value,
-        "notified": row.notified_at is not None,
+        "notification": await notification_of(row),
         "qa_id": qa.id if qa else None,
         "reassignments": [request_view(r, n) for r in requests],
     }
@@ -174,12 +177,47 @@ async def answer(*, actor: Actor, consultation_id: int, text: str) -> Consultati
                 {"consultation_id": row.id, "what": "answer"},
                 key=f"consultations.deliver:answer:{row.id}",
             )
+        if row.resident_id is not None:
+            await _notify_resident(row, answered_at)
         await record(
             actor, "consultations.answer", "consultation", row.id, {"reference": row.reference}
         )
     await row.refresh_from_db()
     await index_answered([row])
     return row
+
+
+NOTIFY_PURPOSE = "consultation_answered"
+
+
+def notify_key(row: Consultation) -> str:
+    return f"consultation:{row.id}"
+
+
+async def _notify_resident(row: Consultation, answered_at: datetime) -> None:
+    """A subscribe message to the resident who asked (if they allowed one), in the answer's
+    transaction: it goes out once the answer is committed, never for an answer rolled back."""
+    n = await names()
+    await notify.notify(
+        purpose=NOTIFY_PURPOSE,
+        object_key=notify_key(row),
+        resident_ids=[row.resident_id or 0],
+        data={
+            "topic": f"{n.domain(row.domain_id)['name']}{KIND_LABELS[row.kind]}",
+            "ref_no": row.reference,
+            "time": answered_at,
+            "note": "您的问题已答复，点击查看",
+        },
+        page=f"pages/consultation/index?id={row.id}",
+    )
+
+
+async def notification_of(row: Consultation) -> dict[str, int] | None:
+    """What became of the answer's subscribe message (None: nobody to notify)."""
+    if row.resident_id is None or row.status != Status.ANSWERED:
+        return None
+    counts = await notify.object_counts(purpose=NOTIFY_PURPOSE, object_key=notify_key(row))
+    return {state: n for state, n in counts.items() if n}
 
 
 async def index_answered(rows: list[Consultation]) -> None:

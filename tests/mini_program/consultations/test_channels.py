@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import secrets
 
+from gateway.config import get_settings
 from gateway.jobs import run_due
 from matrix.models import Account, InboxMessage
 from mini_program.consultations.models import Consultation
+from mini_program.notify.purposes import get_purpose
 from tests.conftest import assert_error
 from tests.gateway.staff_helpers import sign_in
 from tests.mini_program.consultations.helpers import resident, submit
@@ -234,3 +236,60 @@ async def test_the_resident_rates_the_answer_once_and_satisfaction_is_shown_per_
         ),
         422,
     )
+
+
+async def test_the_resident_who_allowed_it_gets_one_subscribe_message_when_answered(
+    api, sandbox, db
+):
+    openid = "oNotify" + secrets.token_hex(8)
+    me = await resident(api, sandbox, openid)
+    template_id = get_purpose("consultation_answered").template_id
+    granted = await sandbox.post(
+        "/sandbox/subscribe-grants",
+        json={"appid": get_settings().mp_appid, "template_id": template_id, "openids": [openid]},
+    )
+    assert granted.status_code == 200, granted.text
+    reported = await api.post(
+        "/api/v1/mp/subscribe-grants", json={template_id: "accept"}, headers=me
+    )
+    assert reported.status_code == 201, reported.text
+    c = (await submit(api, me)).json()["consultation"]
+    admin = await sign_in(api, "admin")
+    await api.post(
+        f"/api/v1/admin/consultations/{c['id']}/assign",
+        json={"department_code": "jyj"},
+        headers=admin,
+    )
+    await api.post(
+        f"/api/v1/admin/consultations/{c['id']}/answer",
+        json={"text": "您好，报名材料为户口簿、房产证明和预防接种证。"},
+        headers=admin,
+    )
+    await run_due(1000, kinds=["notify.fan_out", "notify.send"])
+    got = await sandbox.get(
+        "/sandbox/subscribe-sent",
+        params={"appid": get_settings().mp_appid, "template_id": template_id, "openid": openid},
+    )
+    messages = got.json()["messages"]
+    assert len(messages) == 1
+    sent = messages[0]["content"]
+    assert sent["page"] == f"pages/consultation/index?id={c['id']}"
+    assert c["reference"] in str(sent["data"])
+    detail = (await api.get(f"/api/v1/admin/consultations/{c['id']}", headers=admin)).json()
+    assert detail["consultation"]["notification"] == {"sent": 1}
+    # Nobody else: a resident without a grant is not sent anything, and the queue says so.
+    other = await resident(api, sandbox)
+    c2 = (await submit(api, other)).json()["consultation"]
+    await api.post(
+        f"/api/v1/admin/consultations/{c2['id']}/assign",
+        json={"department_code": "jyj"},
+        headers=admin,
+    )
+    await api.post(
+        f"/api/v1/admin/consultations/{c2['id']}/answer",
+        json={"text": "您好，已答复。"},
+        headers=admin,
+    )
+    await run_due(1000, kinds=["notify.fan_out", "notify.send"])
+    second = (await api.get(f"/api/v1/admin/consultations/{c2['id']}", headers=admin)).json()
+    assert second["consultation"]["notification"] == {}

@@ -1,13 +1,16 @@
 // 我要咨询: topic (a catalogue domain or 其他), kind, the question, up to six photos, an
 // optional phone and whether the answer may be published. Photos upload as they are chosen;
 // the question is sent with their ids and a client key, so a double tap is one question.
+// The same tap asks WeChat to allow one "咨询已答复" message (the sheet opens only in a tap).
 const catalogue = require('../../utils/catalogue')
 const consultations = require('../../utils/consultations')
+const subscribe = require('../../utils/subscribe')
 const pageBehavior = require('../../behaviors/page')
 
 const MIN_CHARS = 10
 const MAX_CHARS = 2000
 const OTHER = '其他'
+const PURPOSE = 'consultation_answered'
 
 Component({
   behaviors: [pageBehavior],
@@ -34,6 +37,7 @@ Component({
     onLoad(query) {
       this.wanted = query && query.domain ? Number(query.domain) : 0
       this.clientKey = consultations.clientKey()
+      subscribe.prepare()
       return this.load()
     },
     load() {
@@ -138,11 +142,12 @@ Component({
         client_key: this.clientKey,
       }
       this.setData({submitting: true, errors: {}})
-      return consultations
-        .submit(body)
-        .then(res => {
+      const asking = subscribe.ask([PURPOSE])
+      return Promise.all([consultations.submit(body), asking])
+        .then(([res, asked]) => {
           this.setData({submitting: false})
-          wx.showToast({title: '已提交', icon: 'success'})
+          const told = asked.accepted.includes(PURPOSE)
+          wx.showToast({title: told ? '已提交，答复后微信提醒您' : '已提交', icon: told ? 'none' : 'success'})
           wx.redirectTo({url: '/pages/consultation/index?id=' + res.consultation.id})
         })
         .catch(err => {

@@ -1,10 +1,13 @@
 // One of the resident's questions: its state and due date, the photos, the answer and the
-// rating (满意 / 基本满意 / 不满意 with a comment), once.
+// rating (满意 / 基本满意 / 不满意 with a comment), once. While it waits for its answer the
+// resident can allow a WeChat reminder (one "咨询已答复" message) if they have none left.
 const consultations = require('../../utils/consultations')
 const catalogue = require('../../utils/catalogue')
 const display = require('../../utils/display')
+const subscribe = require('../../utils/subscribe')
 const pageBehavior = require('../../behaviors/page')
 
+const PURPOSE = 'consultation_answered'
 const RATINGS = [
   {value: 'satisfied', label: '满意'},
   {value: 'basically_satisfied', label: '基本满意'},
@@ -40,18 +43,30 @@ function view(c) {
 
 Component({
   behaviors: [pageBehavior],
-  data: {c: null, ratings: RATINGS, choice: '', comment: '', rating: false, loading: true, failed: false},
+  data: {c: null, ratings: RATINGS, choice: '', comment: '', rating: false, reminders: null, loading: true, failed: false},
   methods: {
     onLoad(query) {
       this.consultationId = query.id
+      subscribe.prepare()
       return this.load()
     },
     load() {
       this.setData({loading: true, failed: false})
       return consultations
         .get(this.consultationId)
-        .then(c => this.setData({c: view(c), loading: false}))
+        .then(c => {
+          this.setData({c: view(c), loading: false})
+          if (c.status === 'answered') return null
+          return subscribe.grants().then(g => this.setData({reminders: g[PURPOSE] || 0}), () => null)
+        })
         .catch(() => this.setData({loading: false, failed: true}))
+    },
+    // One "允许" = one reminder; asked from the tap itself, as WeChat requires.
+    onRemindTap() {
+      return subscribe.ask([PURPOSE]).then(asked => {
+        if (asked.grants) this.setData({reminders: asked.grants[PURPOSE] || 0})
+        if (asked.accepted.includes(PURPOSE)) wx.showToast({title: '答复后将通过微信提醒您', icon: 'none'})
+      })
     },
     onPhotoTap(e) {
       const urls = this.data.c.photos
