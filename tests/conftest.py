@@ -137,7 +137,9 @@ def running_app(port: int, log_path: Path, *extra_args: str, **env: str) -> Iter
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_http(url + "/healthz", proc=proc)
+            # A machine shared by several suites can take well over 30 s to start the app
+            # (imports, jieba's dictionary, start-up listeners); a dead process fails at once.
+            wait_http(url + "/healthz", timeout=120, proc=proc)
             yield url
         finally:
             proc.terminate()
