@@ -13,7 +13,7 @@ from gateway.errors import Invalid, parse_body, parse_query
 from gateway.openapi import json_body, returns
 from mini_program.consultations import schemas as s
 from mini_program.consultations.config import get_consultation_settings
-from mini_program.consultations.models import KIND_LABELS, RequestState
+from mini_program.consultations.models import KIND_LABELS, Consultation, RequestState
 from mini_program.consultations.service import (
     intake,
     publish,
@@ -186,8 +186,8 @@ async def qa_detail(request: Request, qa_id: int) -> HTTPResponse:
 # --- staff ------------------------------------------------------------------------------------
 
 
-async def _staff_answer(row: object) -> HTTPResponse:
-    return json({"consultation": await queue.staff_view(row)})  # type: ignore[arg-type]
+async def _staff_answer(row: Consultation) -> HTTPResponse:
+    return json({"consultation": await queue.staff_view(row)})
 
 
 @admin.get("/consultations")

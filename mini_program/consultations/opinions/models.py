@@ -80,6 +80,7 @@ class OpinionComment(Model):
     call: fields.ForeignKeyRelation[OpinionCall] = fields.ForeignKeyField(
         "consultations.OpinionCall", related_name="comments", on_delete=fields.CASCADE
     )
+    call_id: int
     resident_id = fields.IntField(db_index=True)
     client_key = fields.CharField(max_length=64)
     text = fields.TextField()

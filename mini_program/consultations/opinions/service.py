@@ -379,7 +379,7 @@ async def _comment_for_staff(actor: Actor, comment_id: int) -> tuple[OpinionComm
     row = await OpinionComment.get_or_none(id=comment_id)
     if row is None:
         raise NotFound("没有这条意见", code="comment_not_found")
-    call = await get_for_staff(actor=actor, call_id=row.call_id)  # type: ignore[attr-defined]
+    call = await get_for_staff(actor=actor, call_id=row.call_id)
     return row, call
 
 
