@@ -144,7 +144,8 @@ async def _detail(
     actor = actor_of(request)
     call = await service.get_for_staff(actor=actor, call_id=call_id)
     view = await service.call_view(call, public=False)
-    state = request.args.get("comments") or "pending"
+    # The moderation queue first while anything waits in it; otherwise every comment.
+    state = request.args.get("comments") or ("pending" if view["counts"].get("pending") else "all")
     comment_state = CommentState(state) if state in CommentState._value2member_map_ else None
     comments = await service.list_comments(
         call_id=call.id, state=comment_state, public=False, page=1, per_page=100
