@@ -8,17 +8,16 @@ import json
 import logging
 from functools import partial
 
-from sanic import Sanic
+from sanic import DefaultSanic, Sanic
 
-from gateway import db, domains, errors, media
-from gateway import redis as gredis
+from gateway import connections, domains, errors, media, openapi, supervisor
 from gateway.config import Settings, get_settings
 from gateway.jobs import worker as jobs_worker
 
 log = logging.getLogger("govmatrix")
 
 
-def create_app(settings: Settings | None = None) -> Sanic:
+def create_app(settings: Settings | None = None) -> DefaultSanic:
     settings = settings or get_settings()
     # Chinese stays readable in responses and logs.
     app = Sanic("govmatrix", dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
@@ -40,7 +39,9 @@ def create_app(settings: Settings | None = None) -> Sanic:
     )
     app.ctx.settings = settings
     errors.install(app)
+    openapi.install(app)
     jobs_worker.attach(app)
+    supervisor.attach(app)
 
     for module_name in domains.blueprint_modules():
         module = importlib.import_module(module_name)
@@ -48,10 +49,9 @@ def create_app(settings: Settings | None = None) -> Sanic:
     media.mount(app, settings.media_dir)
 
     @app.before_server_start
-    async def _connect(app: Sanic) -> None:
+    async def _connect(app: DefaultSanic) -> None:
         settings.media_dir.mkdir(parents=True, exist_ok=True)
-        await db.init(settings.database_url, domains.model_apps())
-        app.ctx.redis = gredis.connect(settings.redis_url)
+        await connections.connect(database_url=settings.database_url, redis_url=settings.redis_url)
 
     # sanic-ext adds its automatic HEAD and OPTIONS routes one by one at start-up, and Sanic
     # finalizes its signal router again after each: ~0.1 s per GET route, 25 s of a loaded
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
     app.register_listener(_finalize_signal_router, "before_server_start", priority=-10_000)
 
     @app.after_server_start
-    async def _freeze_startup_objects(app: Sanic) -> None:
+    async def _freeze_startup_objects(app: DefaultSanic) -> None:
         # The ~100k objects made at start-up (models, routes, dictionaries) live as long as
         # the process; frozen, full collections stop re-scanning them. Under callback load a
         # full collection otherwise stalled every request in flight for ~60 ms.
@@ -76,8 +76,7 @@ def create_app(settings: Settings | None = None) -> Sanic:
         gc.freeze()
 
     @app.after_server_stop
-    async def _disconnect(app: Sanic) -> None:
-        await gredis.close()
-        await db.close()
+    async def _disconnect(app: DefaultSanic) -> None:
+        await connections.disconnect()
 
     return app

@@ -9,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from gateway.clock import to_iso
+from gateway.paging import fetch_page
 
 
 class AuditRecord(Model):
@@ -65,7 +66,7 @@ def record_to_dict(row: AuditRecord) -> dict[str, Any]:
 async def list_records(
     *,
     page: int = 1,
-    per_page: int = 50,
+    per_page: int = 20,
     action: str | None = None,
     actor_id: int | None = None,
     target_type: str | None = None,
@@ -86,9 +87,7 @@ async def list_records(
         query = query.filter(target_type=target_type)
     if target_id:
         query = query.filter(target_id=target_id)
-    total = await query.count()
-    rows = await query.order_by("-id").offset((page - 1) * per_page).limit(per_page)
-    return list(rows), total
+    return await fetch_page(query.order_by("-id"), page=page, per_page=per_page)
 
 
 async def count_since(since: datetime) -> int:

@@ -1,4 +1,8 @@
-"""The `govmatrix` command line."""
+"""The `govmatrix` command line.
+
+Commands import what they use inside their function: `govmatrix` loads every command
+module at start, and each command should pay only for its own imports.
+"""
 
 from __future__ import annotations
 
@@ -19,20 +23,13 @@ T = TypeVar("T")
 
 def run_async(fn: Callable[[], Awaitable[T]], *, with_db: bool = True) -> T:
     """Run a coroutine function with the database and Redis connected, then close them."""
-    from gateway import db
-    from gateway import redis as gredis
+    from gateway.connections import connected
 
     async def _main() -> T:
         settings = get_settings()
-        if with_db:
-            await db.init(settings.database_url, model_apps())
-        gredis.connect(settings.redis_url)
-        try:
+        database_url = settings.database_url if with_db else None
+        async with connected(database_url=database_url, redis_url=settings.redis_url):
             return await fn()
-        finally:
-            await gredis.close()
-            if with_db:
-                await db.close()
 
     return asyncio.run(_main())
 
@@ -87,6 +84,9 @@ def serve(
     settings = get_settings()
     if dev and settings.is_production:
         fail("--dev is refused when APP_ENV=production")
+    from gateway import supervisor
+
+    supervisor.set_start_timeout(settings.worker_start_timeout)
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
     if worker is not None:
@@ -105,6 +105,9 @@ def serve(
         Sanic.serve_single(primary=app)
     else:
         Sanic.serve(primary=app, app_loader=loader)
+        if supervisor.gave_up():
+            # Non-zero, so systemd's Restart=on-failure starts the service again.
+            fail("a worker process kept dying; see the log above", supervisor.GAVE_UP_STATUS)
 
 
 @main.command()

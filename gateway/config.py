@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     wechat_threads: int = 16
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    # `serve` replaces a dead worker process, but one dying this often within the window means
+    # something is wrong that a restart of the whole service may fix: it exits 1 instead.
+    worker_restart_limit: int = Field(5, ge=1)
+    worker_restart_window: float = Field(60.0, gt=0)
+    # Seconds `serve` waits for its workers to come up at start before it gives up (Sanic's
+    # own limit is 30 s, tight for a small county VM loading jieba's dictionary in each).
+    worker_start_timeout: float = Field(60.0, gt=0)
     # Seconds a search answer is reused for the same query (0: every query runs the search).
     search_cache_seconds: float = 30.0
 

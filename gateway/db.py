@@ -24,10 +24,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def is_postgres(url: str) -> bool:
-    return url.startswith(("postgres://", "postgresql://", "asyncpg://"))
-
-
 def tortoise_config(url: str, model_apps: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Build tortoise's config: one tortoise app per domain, each with its own migrations.
 
@@ -47,6 +43,17 @@ def current_dialect() -> str:
     conn = connections.get("default")
     name = type(conn).__module__
     return "postgres" if "asyncpg" in name or "psycopg" in name else "sqlite"
+
+
+def placeholders(count: int, *, start: int = 1, dialect: str | None = None) -> str:
+    """Query parameter marks for plain SQL: `$1, $2` on PostgreSQL, `?, ?` on SQLite.
+
+    `start` numbers PostgreSQL's marks after parameters already in the statement; `dialect`
+    defaults to the open connection's (pass it to build statements before connecting).
+    """
+    if (dialect or current_dialect()) == "postgres":
+        return ", ".join(f"${n}" for n in range(start, start + count))
+    return ", ".join("?" for _ in range(count))
 
 
 async def init(url: str, model_apps: dict[str, dict[str, Any]]) -> None:

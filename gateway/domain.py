@@ -9,11 +9,12 @@ DOMAIN = Domain(
     blueprints=(
         "gateway.health",
         "gateway.metrics",
-        "gateway.console.views",
-        "gateway.auth.views",
+        "gateway.console.pages",
+        "gateway.auth.api",
+        "gateway.auth.pages",
     ),
     commands=("gateway.auth.cli", "gateway.workdays_cli"),
     demo=("gateway.org:seed_demo", "gateway.auth.demo:seed"),
-    templates=("gateway.console",),
+    templates=("gateway.console", "gateway.auth"),
     permissions={"admin": frozenset({"*"})},
 )

@@ -1,4 +1,8 @@
-"""`govmatrix worker`: run durable jobs (production runs one or more of these per host)."""
+"""`govmatrix worker`: run durable jobs (production runs one or more of these per host).
+
+Commands import what they use inside their function: `govmatrix` loads every command
+module at start, and each command should pay only for its own imports.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +51,7 @@ def list_jobs(state: str | None, kind: str | None, limit: int) -> None:
     from gateway.jobs import service
 
     async def _run() -> None:
-        rows, total = await service.list_jobs(state=state, kind=kind, limit=limit)
+        rows, total = await service.list_jobs(state=state, kind=kind, per_page=limit)
         for row in rows:
             click.echo(
                 f"{row.id:>8}  {row.kind:<32} {row.state:<10} {row.attempts}/"

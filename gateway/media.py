@@ -1,7 +1,8 @@
 """Serve settings.media_dir at /media: attachments residents download from the mini-program.
 
 Sanic's static handler already refuses `..` (also percent-encoded) and symlinks out of the
-root; this module adds what it lacks: 404 (not 500) for directories and NUL bytes, content
+root, and gateway.errors answers 404 for NUL bytes, over-long names and file-system errors
+on every static route; this module adds what is left: 404 (not 500) for directories, content
 types for Office files on hosts without /etc/mime.types, and a Content-Disposition that keeps
 Chinese file names intact (RFC 6266 / RFC 5987 `filename*`).
 """
@@ -12,7 +13,7 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from sanic import Request, Sanic
+from sanic import DefaultSanic, Request
 from sanic.exceptions import NotFound
 from sanic.handlers.directory import DirectoryHandler
 from sanic.response import HTTPResponse
@@ -48,7 +49,7 @@ def content_disposition(name: str, content_type: str) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def mount(app: Sanic, media_dir: Path) -> None:
+def mount(app: DefaultSanic, media_dir: Path) -> None:
     """Create media_dir if needed and serve it at /media."""
     media_dir.mkdir(parents=True, exist_ok=True)
     root = media_dir.resolve()
@@ -60,12 +61,6 @@ def mount(app: Sanic, media_dir: Path) -> None:
         stream_large_files=True,
         directory_handler=_NoListing(uri=PREFIX, directory=root),
     )
-
-    @app.on_request
-    async def _refuse_nul(request: Request) -> None:
-        # A NUL byte makes the filesystem call raise ValueError (a 500) inside Sanic's handler.
-        if request.path.startswith(PREFIX + "/") and "\x00" in unquote(request.path):
-            raise NotFound("未找到该文件")
 
     @app.on_response
     async def _download_headers(request: Request, response: HTTPResponse) -> None:

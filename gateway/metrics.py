@@ -28,7 +28,7 @@ from prometheus_client import (  # noqa: E402
     generate_latest,
     multiprocess,
 )
-from sanic import Blueprint, Request, Sanic  # noqa: E402
+from sanic import Blueprint, DefaultSanic, Request  # noqa: E402
 from sanic.response import BaseHTTPResponse, HTTPResponse  # noqa: E402
 from sanic_ext import openapi  # noqa: E402
 
@@ -87,7 +87,7 @@ def _prune_dead_dirs() -> None:
 class _MetricsBlueprint(Blueprint):
     # Blueprint middleware only sees the blueprint's own routes; request metrics must cover
     # every route of every room, so the middleware is installed on the app at registration.
-    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+    def register(self, app: DefaultSanic, options: dict[str, Any]) -> None:
         super().register(app, options)
         app.register_middleware(_start_timer, "request", priority=1000)
         app.register_middleware(_observe, "response", priority=-1000)
@@ -97,7 +97,7 @@ bp = _MetricsBlueprint("metrics")
 
 
 @bp.main_process_start
-async def _fresh_dir(app: Sanic) -> None:
+async def _fresh_dir(app: DefaultSanic) -> None:
     # A new server starts its counters at zero (Prometheus handles counter resets).
     if _OWN_DIR:
         _prune_dead_dirs()
@@ -106,7 +106,7 @@ async def _fresh_dir(app: Sanic) -> None:
 
 
 @bp.before_server_start
-async def _ensure_dir(app: Sanic) -> None:
+async def _ensure_dir(app: DefaultSanic) -> None:
     # `serve --single-process` has no main-process phase: this process owns the directory.
     if _OWN_DIR and metrics_dir().name == str(os.getpid()):
         _prune_dead_dirs()
@@ -114,13 +114,13 @@ async def _ensure_dir(app: Sanic) -> None:
 
 
 @bp.main_process_stop
-async def _remove_dir(app: Sanic) -> None:
+async def _remove_dir(app: DefaultSanic) -> None:
     if _OWN_DIR:
         shutil.rmtree(metrics_dir(), ignore_errors=True)
 
 
 @bp.after_server_stop
-async def _remove_single_process_dir(app: Sanic) -> None:
+async def _remove_single_process_dir(app: DefaultSanic) -> None:
     # In single-process mode this process named the directory after itself; workers did not.
     if _OWN_DIR and metrics_dir().name == str(os.getpid()):
         shutil.rmtree(metrics_dir(), ignore_errors=True)
@@ -128,6 +128,7 @@ async def _remove_single_process_dir(app: Sanic) -> None:
 
 @bp.get("/metrics")
 @openapi.tag("ops")
+@openapi.response(200, {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "Prometheus 文本格式")
 async def metrics(request: Request) -> HTTPResponse:
     """Prometheus metrics of all worker processes (text exposition format)."""
     registry = CollectorRegistry()

@@ -23,11 +23,13 @@ from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, text
+from sanic_ext import openapi
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
-from gateway.errors import ApiError, error_response
+from gateway.errors import ApiError, error_response, route_max_length
 from matrix.callback_xml import MalformedXml, parse_document
+from matrix.models import CODE_MAX_LENGTH
 from matrix.service import intake
 from matrix.service.callback_accounts import CallbackAccount, get_callback_account
 from matrix.service.registry import sync_all_with_sandbox
@@ -164,7 +166,8 @@ def _decrypt(
     try:
         # wechatpy's PrpCrypto, built once per account snapshot.
         plain = account.prp.decrypt(encrypted, account.appid)
-    except Exception:  # bad base64, truncated blocks, bad padding, another app's id
+    # Bad base64, truncated blocks, bad padding, another app's id: each raises its own kind.
+    except Exception:  # noqa: BLE001
         raise _reject(400, "decrypt_failed", "消息解密失败") from None
     return plain.encode("utf-8") if isinstance(plain, str) else bytes(plain)
 
@@ -197,6 +200,23 @@ def _render_reply(
     return crypto.encrypt_message(reply, nonce, str(int(time.time())))
 
 
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+_XML = {"schema": {"type": "string", "description": "WeChat's XML (encrypted in safe mode)"}}
+
+
+def _signed(handler: Any) -> Any:
+    """Document the query parameters WeChat signs every callback with."""
+    for name, description in (
+        ("signature", "sha1(sorted Token, timestamp, nonce)"),
+        ("timestamp", "Unix seconds"),
+        ("nonce", "random, single-use"),
+    ):
+        handler = openapi.parameter(name, str, "query", required=True, description=description)(
+            handler
+        )
+    return openapi.tag("wechat")(handler)
+
+
 def _rejection(code: str, exc: Rejected, request: Request) -> HTTPResponse:
     log.warning(
         "callback %s %s rejected %s: %s (%s bytes from %s)",
@@ -211,6 +231,10 @@ def _rejection(code: str, exc: Rejected, request: Request) -> HTTPResponse:
 
 
 @bp.get("/wechat/callback/<code:str>")
+@_signed
+@openapi.parameter("echostr", str, "query", description="returned as is when the signature holds")
+@openapi.response(200, _TEXT, "echostr")
+@route_max_length(code=CODE_MAX_LENGTH)
 async def verify(request: Request, code: str) -> HTTPResponse:
     """WeChat's URL check: echo `echostr` when the signature is right."""
     try:
@@ -223,6 +247,12 @@ async def verify(request: Request, code: str) -> HTTPResponse:
 
 
 @bp.post("/wechat/callback/<code:str>", stream=True)
+@_signed
+@openapi.parameter("msg_signature", str, "query", description="safe mode: signature of Encrypt")
+@openapi.parameter("encrypt_type", str, "query", description="aes in safe mode")
+@openapi.body({"application/xml": _XML, "text/xml": _XML}, required=True)
+@openapi.response(200, {**_TEXT, "application/xml": _XML}, "success, or a passive reply")
+@route_max_length(code=CODE_MAX_LENGTH)
 async def receive(request: Request, code: str) -> HTTPResponse:
     """A follower message or platform event; answers `success` or a passive reply."""
     try:

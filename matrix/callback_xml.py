@@ -65,5 +65,6 @@ def parse_document(data: bytes) -> dict[str, Any]:
     except (_Unusual, RecursionError):
         try:
             return dict(xmltodict.parse(data, disable_entities=True))
-        except Exception as exc:  # expat errors, bad encodings, too deep
+        # expat errors, bad encodings, too deep: each raises its own kind.
+        except Exception as exc:  # noqa: BLE001
             raise MalformedXml(str(exc)) from None

@@ -1,4 +1,8 @@
-"""`govmatrix account ...`: list, show, check, add accounts and rotate their AppSecret."""
+"""`govmatrix account ...`: list, show, check, add accounts and rotate their AppSecret.
+
+Commands import what they use inside their function: `govmatrix` loads every command
+module at start, and each command should pay only for its own imports.
+"""
 
 from __future__ import annotations
 

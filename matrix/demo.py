@@ -10,17 +10,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from gateway import crypto
+from gateway.clock import SHANGHAI
 from gateway.config import get_settings
 from gateway.org import Department
 from matrix.models import Account, FollowerDaily, Platform
 from matrix.service.common import local_date, now_utc
 from matrix.service.registry import sync_sandbox
+from matrix.wechat.service import ensure_sandbox
 
 SUB, SVC = Platform.WECHAT_SUBSCRIPTION, Platform.WECHAT_SERVICE
 
@@ -107,6 +109,16 @@ def _followers(code: str) -> int:
     return 3_000 + int.from_bytes(_digest("followers", code)[:4], "big") % 60_000
 
 
+def published_days_ago(days: int, now: datetime) -> datetime:
+    """A morning publication `days` county calendar days ago (never later than now).
+
+    Health counts calendar days in Shanghai; "12 days ago minus two hours" seeded just after
+    midnight fell on the 13th day back, so the demo's stale accounts changed with the hour.
+    """
+    day = local_date(now) - timedelta(days=days)
+    return min(now, datetime.combine(day, time(10, 0), SHANGHAI))
+
+
 async def _create(
     code: str, department: str | None, name: str, platform: Platform, appid: str, secret: str
 ) -> Account:
@@ -126,7 +138,7 @@ async def _create(
             callback_token_encrypted=crypto.encrypt(demo_token(code)) if takes_callbacks else None,
             safe_mode=takes_callbacks and code not in PLAINTEXT_ACCOUNTS,
             follower_count=followers,
-            last_published_at=now - timedelta(days=stale, hours=2) if takes_callbacks else None,
+            last_published_at=published_days_ago(stale, now) if takes_callbacks else None,
             auto_reply=demo_auto_reply(name) if takes_callbacks else {},
         )
         # Thirty days of follower history, so the trend chart has something to draw.
@@ -180,8 +192,6 @@ async def seed(*, progress: Any = None) -> str:
     # Registration failures are only logged by sync_sandbox (the server must not fail on
     # them); here a sandbox that is not running stops the command with an instruction.
     if settings.uses_sandbox:
-        from matrix.wechat.service import ensure_sandbox
-
         await ensure_sandbox()
     registered = 0
     for account in accounts:

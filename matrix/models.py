@@ -52,6 +52,9 @@ INBOX_STATUS_LABELS = {
     InboxStatus.CLOSED: "已关闭",
 }
 
+# Account codes appear in URLs (/wechat/callback/{code}, /api/v1/admin/accounts/{code}).
+CODE_MAX_LENGTH = 32
+
 
 # One account of the matrix. AppSecret, EncodingAESKey and the callback Token are Fernet
 # ciphertext (gateway.crypto): the Token alone authenticates plaintext-mode callbacks.
@@ -59,7 +62,7 @@ INBOX_STATUS_LABELS = {
 # "subscribe": "welcome text"}.
 class Account(Model):
     id = fields.IntField(primary_key=True)
-    code = fields.CharField(max_length=32, unique=True)
+    code = fields.CharField(max_length=CODE_MAX_LENGTH, unique=True)
     department_code = fields.CharField(max_length=32, null=True, db_index=True)
     platform = fields.CharEnumField(Platform, max_length=32)
     name = fields.CharField(max_length=64)
@@ -162,6 +165,49 @@ class InboxMessage(Model):
         table = "matrix_inbox_message"
         unique_together = (("account", "dedupe_key"),)
         ordering = ["-received_at", "-id"]
+
+
+class ReassignmentStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    # Overtaken: a dispatcher assigned the message directly, or it was answered meanwhile.
+    CANCELLED = "cancelled"
+
+
+REASSIGNMENT_STATUS_LABELS = {
+    ReassignmentStatus.PENDING: "待确认",
+    ReassignmentStatus.APPROVED: "已同意",
+    ReassignmentStatus.REFUSED: "未同意",
+    ReassignmentStatus.CANCELLED: "已撤销",
+}
+
+
+# A department's request to hand one of its messages to another department; a dispatcher
+# (permission inbox.assign) approves it, which moves the message, or refuses it with a reason.
+# open_message_id equals message_id while the request is pending and is NULL afterwards: its
+# unique constraint allows one pending request per message however many arrive at once.
+class InboxReassignment(Model):
+    id = fields.BigIntField(primary_key=True)
+    message: fields.ForeignKeyRelation[InboxMessage] = fields.ForeignKeyField(
+        "matrix.InboxMessage", related_name="reassignments"
+    )
+    open_message_id = fields.BigIntField(null=True, unique=True)
+    from_department = fields.CharField(max_length=32, db_index=True)
+    to_department = fields.CharField(max_length=32)
+    reason = fields.CharField(max_length=200)
+    status = fields.CharEnumField(
+        ReassignmentStatus, max_length=16, default=ReassignmentStatus.PENDING, db_index=True
+    )
+    requested_by = fields.CharField(max_length=64)
+    decided_by = fields.CharField(max_length=64, null=True)
+    decision_note = fields.CharField(max_length=200, null=True)
+    decided_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "matrix_inbox_reassignment"
+        ordering = ["-id"]
 
 
 # PUBLISHJOBFINISH, MASSSENDJOBFINISH and similar platform notices, for the push domain.

@@ -17,13 +17,29 @@ from gateway.auth import has_permission, staff_required
 from gateway.auth.csrf import form_of
 from gateway.console import register_nav, register_tile, render
 from gateway.console.charts import line_chart, sparkline
-from gateway.errors import ApiError, fields_from_validation
+from gateway.errors import ApiError, fields_from_validation, route_max_length
 from gateway.org import Department
+from gateway.paging import MAX_PER_PAGE
 from matrix import auto_reply_form
 from matrix.api import actor_of
-from matrix.models import INBOX_STATUS_LABELS, PLATFORM_LABELS, InboxStatus, Platform
-from matrix.schemas import AccountCreate, AccountUpdate, InboxQuery
-from matrix.service import inbox, registry
+from matrix.models import (
+    CODE_MAX_LENGTH,
+    INBOX_STATUS_LABELS,
+    PLATFORM_LABELS,
+    InboxStatus,
+    Platform,
+    ReassignmentStatus,
+)
+from matrix.schemas import (
+    AccountCreate,
+    AccountUpdate,
+    ApproveBody,
+    InboxQuery,
+    ReassignmentBody,
+    RefuseBody,
+)
+from matrix.service import inbox, reassignment, registry
+from matrix.service.common import Actor
 from matrix.service.health import follower_trends, matrix_health, summarise
 
 bp = Blueprint("matrix_console", url_prefix="/console")
@@ -64,11 +80,20 @@ async def _matrix_tile(staff: Any) -> dict[str, Any] | None:
 async def _inbox_tile(staff: Any) -> dict[str, Any] | None:
     if not has_permission(staff, "inbox.read"):
         return None
-    from matrix.service.common import Actor
-
     actor = Actor.for_staff(staff)
     page = await inbox.list_inbox(actor=actor, status=InboxStatus.NEW.value, per_page=1)
     return {"label": "待处理留言", "value": page["total"], "href": "/console/inbox?status=new"}
+
+
+@register_tile
+async def _reassignment_tile(staff: Any) -> dict[str, Any] | None:
+    if not has_permission(staff, "inbox.assign"):
+        return None
+    return {
+        "label": "待确认的转办申请",
+        "value": await reassignment.count_pending(),
+        "href": "/console/inbox#reassignments",
+    }
 
 
 def _see_other(location: str) -> HTTPResponse:
@@ -145,7 +170,7 @@ async def create_account_submit(request: Request) -> HTTPResponse:
     data = {k: v for k, v in form.items() if v and k != "safe_mode"}
     data["safe_mode"] = bool(form["safe_mode"])
     try:
-        body = AccountCreate.model_validate(data)
+        body = AccountCreate.model_validate(data, context=await registry.validation_context())
         account = await registry.create_account(data=body, actor=actor_of(request))
     except ValidationError as exc:
         return await _account_form(
@@ -164,6 +189,7 @@ async def create_account_submit(request: Request) -> HTTPResponse:
 
 
 @bp.get("/matrix/accounts/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.exclude()
 @staff_required("accounts.read")
 async def account_page(request: Request, code: str) -> HTTPResponse:
@@ -197,6 +223,7 @@ async def account_page(request: Request, code: str) -> HTTPResponse:
 
 
 @bp.post("/matrix/accounts/<code:str>")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.exclude()
 @staff_required("accounts.manage")
 async def update_account_submit(request: Request, code: str) -> HTTPResponse:
@@ -207,7 +234,8 @@ async def update_account_submit(request: Request, code: str) -> HTTPResponse:
     data["safe_mode"] = bool(form["safe_mode"])
     try:
         current = await registry.get_account(code=code)
-        body = AccountUpdate.model_validate(data, context={"platform": current.platform})
+        context = await registry.validation_context(platform=current.platform)
+        body = AccountUpdate.model_validate(data, context=context)
         await registry.update_account(code=code, data=body, actor=actor_of(request))
     except (ValidationError, ApiError) as exc:
         if isinstance(exc, ApiError) and exc.status == 404:
@@ -244,6 +272,7 @@ async def _account_detail_error(
 
 
 @bp.post("/matrix/accounts/<code:str>/auto-reply")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.exclude()
 @staff_required("accounts.manage")
 async def auto_reply_submit(request: Request, code: str) -> HTTPResponse:
@@ -264,6 +293,7 @@ async def auto_reply_submit(request: Request, code: str) -> HTTPResponse:
 
 
 @bp.post("/matrix/accounts/<code:str>/rotate-secret")
+@route_max_length(code=CODE_MAX_LENGTH)
 @openapi.exclude()
 @staff_required("accounts.manage")
 async def rotate_secret_submit(request: Request, code: str) -> HTTPResponse:
@@ -303,6 +333,14 @@ async def inbox_page(request: Request) -> HTTPResponse:
         per_page=query.per_page,
     )
     accounts = await registry.list_accounts()
+    can_assign = has_permission(request.ctx.staff, "inbox.assign")
+    pending = (
+        await reassignment.list_requests(
+            actor=actor, status=ReassignmentStatus.PENDING.value, per_page=MAX_PER_PAGE
+        )
+        if can_assign
+        else None
+    )
     filters = {
         k: v
         for k, v in (
@@ -323,6 +361,10 @@ async def inbox_page(request: Request) -> HTTPResponse:
         statuses=[(s.value, INBOX_STATUS_LABELS[s]) for s in InboxStatus],
         scoped=actor.department_scope is not None,
         can_reply=has_permission(request.ctx.staff, "inbox.reply"),
+        can_assign=can_assign,
+        pending=pending,
+        messages_by_id={m["id"]: m for m in page["items"]},
+        department_names=await reassignment.department_names(),
         message=request.args.get("message"),
         error=request.args.get("error"),
     )
@@ -338,7 +380,7 @@ def _back_to_inbox(request: Request, **extra: str) -> HTTPResponse:
 
 @bp.post("/inbox/<message_id:int>/assign")
 @openapi.exclude()
-@staff_required("inbox.reply")
+@staff_required("inbox.assign")
 async def assign_submit(request: Request, message_id: int) -> HTTPResponse:
     department = (form_of(request).get("department_code") or "").strip()
     try:
@@ -362,3 +404,72 @@ async def reply_submit(request: Request, message_id: int) -> HTTPResponse:
     except ApiError as exc:
         return _back_to_inbox(request, error=exc.message)
     return _back_to_inbox(request, message=f"已回复留言 #{message_id}")
+
+
+@bp.post("/inbox/<message_id:int>/reassignment-requests")
+@openapi.exclude()
+@staff_required("inbox.reply")
+async def reassignment_request_submit(request: Request, message_id: int) -> HTTPResponse:
+    """A department asks for one of its messages to be moved, saying why."""
+    form = form_of(request)
+    try:
+        body = ReassignmentBody.model_validate(
+            {
+                "department_code": form.get("department_code") or "",
+                "reason": form.get("reason") or "",
+            }
+        )
+        await inbox.request_reassignment(
+            message_id=message_id,
+            department_code=body.department_code,
+            reason=body.reason,
+            actor=actor_of(request),
+        )
+    except ValidationError as exc:
+        return _back_to_inbox(request, error=_first_problem(fields_from_validation(exc)))
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        return _back_to_inbox(request, error=_first_problem(exc.fields) or exc.message)
+    return _back_to_inbox(request, message=f"留言 #{message_id} 的转办申请已提交，等待管理员确认")
+
+
+@bp.post("/inbox/reassignment-requests/<request_id:int>/approve")
+@openapi.exclude()
+@staff_required("inbox.assign")
+async def reassignment_approve_submit(request: Request, request_id: int) -> HTTPResponse:
+    """A dispatcher approves a request: the message moves (an optional note goes with it)."""
+    return await _decision_submit(request, request_id, approve=True)
+
+
+@bp.post("/inbox/reassignment-requests/<request_id:int>/refuse")
+@openapi.exclude()
+@staff_required("inbox.assign")
+async def reassignment_refuse_submit(request: Request, request_id: int) -> HTTPResponse:
+    """A dispatcher refuses a request, with a reason the department sees; the message stays."""
+    return await _decision_submit(request, request_id, approve=False)
+
+
+async def _decision_submit(request: Request, request_id: int, *, approve: bool) -> HTTPResponse:
+    note = (form_of(request).get("note") or "").strip()
+    try:
+        if approve:
+            body = ApproveBody.model_validate({"note": note or None})
+            text = body.note
+        else:
+            text = RefuseBody.model_validate({"reason": note}).reason
+        await reassignment.decide(
+            request_id=request_id, approve=approve, note=text, actor=actor_of(request)
+        )
+    except ValidationError as exc:
+        return _back_to_inbox(request, error=_first_problem(fields_from_validation(exc)))
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        return _back_to_inbox(request, error=exc.message)
+    done = "已同意转办，留言已转给新部门" if approve else "已退回转办申请，留言仍由原部门答复"
+    return _back_to_inbox(request, message=done)
+
+
+def _first_problem(fields: dict[str, str]) -> str:
+    return next(iter(fields.values()), "")

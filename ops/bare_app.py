@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 
-from sanic import Request, Sanic
+from sanic import DefaultSanic, Request, Sanic
 from sanic.response import HTTPResponse, json
 from sanic.worker.loader import AppLoader
 
 
-def create_bare_app() -> Sanic:
+def create_bare_app() -> DefaultSanic:
     app = Sanic("bare")
 
     @app.get("/bare")

@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from ops.bench_kit import Bench, part
 from ops.bench_wrk import LUA, run_wrk, write_requests
 
 QUESTIONS = 100_000
@@ -305,7 +306,26 @@ def _submissions(
     )
 
 
-def run(
+@part("consultations")
+def consultations(bench: Bench) -> None:
+    """The consultation queue: the analysis, the staff list, submissions with a photo."""
+    try:
+        rows = figures(
+            env=bench.stack.env,
+            app_url=bench.app_url,
+            bare_url=bench.bare_url,
+            sandbox_url=bench.sandbox_url,
+            bench_dir=bench.dir,
+            seconds=bench.seconds,
+        )
+    # A broken part must not hide the bench's other figures.
+    except Exception as exc:  # noqa: BLE001
+        rows = [("consultations", f"failed: {str(exc)[:160]}")]
+    for label, value in rows:
+        bench.note(label, value)
+
+
+def figures(
     *,
     env: dict[str, str],
     app_url: str,

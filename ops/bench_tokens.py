@@ -1,45 +1,66 @@
-"""One of the processes of the token figure: many WeChat calls at once through the product's
-client, all needing the account's access token (`make bench` starts ten of these together).
+"""`make bench` part "tokens": how many access-token fetches ten processes cause together.
 
-    python -m ops.bench_tokens --calls 100 --start-at EPOCH
+Each process (ops/bench_token_client.py) makes 100 WeChat calls through the product's client,
+all at the same moment, starting with no token cached; the goal is one fetch in all.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
+import subprocess
+import sys
 import time
 
+import httpx
+import redis
 
-async def _calls(count: int, start_at: float) -> dict[str, int]:
-    from matrix import demo
-    from matrix.wechat import service
-
-    appid, secret = demo.demo_appid(demo.ACCOUNTS[0][0]), demo.demo_secret(demo.ACCOUNTS[0][0])
-    # Line up with the other processes so the first calls really race.
-    await asyncio.sleep(max(0.0, start_at - time.time()))
-
-    async def one() -> bool:
-        try:
-            await service.get_callback_ip(appid=appid, secret=secret)
-            return True
-        except Exception:
-            return False
-
-    results = await asyncio.gather(*(one() for _ in range(count)))
-    return {"ok": sum(results), "failed": len(results) - sum(results)}
+from ops.bench_kit import ROOT, Bench, Stack, part
 
 
-def main() -> None:
-    from gateway.cli import run_async
+def token_figure(stack: Stack, sandbox_url: str, processes: int = 10, calls: int = 100) -> str:
+    """Token fetches caused by `processes` processes making `calls` calls each, together."""
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=100)
-    parser.add_argument("--start-at", type=float, default=0.0)
-    args = parser.parse_args()
-    print(json.dumps(run_async(lambda: _calls(args.calls, args.start_at))))
+    def fetches() -> int:
+        total = 0
+        for path in ("/cgi-bin/stable_token", "/cgi-bin/token"):
+            resp = httpx.get(f"{sandbox_url}/sandbox/calls", params={"path": path}, timeout=10)
+            total += int(resp.json().get("count", 0))
+        return total
+
+    # Forget every cached token, so the run starts from none (as after a cold start).
+    client = redis.Redis.from_url(stack.env["APP_REDIS_URL"])
+    client.flushdb()
+    client.close()
+    before = fetches()
+    start_at = time.time() + 4
+    command = [sys.executable, "-m", "ops.bench_token_client", "--calls", str(calls)]
+    procs = [
+        subprocess.Popen(
+            [*command, "--start-at", str(start_at)],
+            cwd=ROOT,
+            env=stack.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    ok = failed = 0
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        if proc.returncode != 0:
+            raise RuntimeError(err.strip().splitlines()[-1] if err.strip() else "failed")
+        data = json.loads(out.strip().splitlines()[-1])
+        ok, failed = ok + data["ok"], failed + data["failed"]
+    return f"{fetches() - before} token fetch(es) for {ok} calls ({failed} failed)"
 
 
-if __name__ == "__main__":
-    main()
+@part("tokens")
+def tokens(bench: Bench) -> None:
+    print("==> token fetches: 10 processes x 100 calls")
+    try:
+        figure = token_figure(bench.stack, bench.sandbox_url)
+    except Exception as exc:  # noqa: BLE001 (reported under the table like the others)
+        bench.note("token fetches", f"not available ({str(exc)[:100]})")
+        return
+    bench.note("token fetches, 10 processes x 100 calls (goal 1)", figure)

@@ -3,7 +3,7 @@
 # sudo; otherwise prints the exact command and stops), the .venv, and the console's front-end
 # files from npm. Safe to run again: it only installs what is missing.
 #   ops/setup.sh            what `make dev` needs
-#   ops/setup.sh test       plus Chromium for the console tests and wrk for benchmarks
+#   ops/setup.sh test       plus Chromium for the console tests, wrk for benchmarks, faketime
 #   ops/setup.sh pg         plus PostgreSQL for `make test-pg`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ fi
 command -v npm >/dev/null || want+=(nodejs npm)
 for extra in "$@"; do
   case "$extra" in
-    test) want+=(chromium wrk) ;;
+    test) want+=(chromium wrk faketime) ;;
     pg) want+=(postgresql) ;;
   esac
 done
@@ -73,7 +73,7 @@ if [ ! -f "$vendor/.installed" ] || [ package.json -nt "$vendor/.installed" ]; t
     done
     touch "$vendor/.installed"
   else
-    echo "npm is missing: install Node.js 20 (apt-get install nodejs npm) for the console's files"
+    echo "npm is missing: install Node.js 18 or later (apt-get install nodejs npm) for the console's files"
     exit 1
   fi
 fi

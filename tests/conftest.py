@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.openapi_check import OpenApiCheck
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 GOVMATRIX = str(VENV_BIN / "govmatrix")
@@ -31,7 +33,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+# A bound for a server that will never answer, not a timing: a fresh machine builds caches
+# (jieba's dictionary) on the first start, and a busy one may take a minute.
+START_TIMEOUT = 120.0
+
+
+def wait_http(
+    url: str, timeout: float = START_TIMEOUT, proc: subprocess.Popen | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -76,6 +85,17 @@ TEST_ENV = {
     "APP_PUBLIC_BASE_URL": f"http://127.0.0.1:{SERVER_PORT}",
 }
 os.environ.update(TEST_ENV)
+
+
+def real_clock_env() -> dict[str, str]:
+    """The environment without libfaketime, for programs that are not ours (redis-server):
+    under `ops/midnight.sh` our processes share a shifted clock, but libfaketime crashes
+    Redis's allocator at start, and a real Redis keeps real time anyway."""
+    env = dict(os.environ)
+    preload = [p for p in env.pop("LD_PRELOAD", "").split() if "faketime" not in p]
+    if preload:
+        env["LD_PRELOAD"] = " ".join(preload)
+    return {k: v for k, v in env.items() if not k.startswith("FAKETIME")}
 
 
 def run_cli(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
@@ -124,13 +144,16 @@ def sandbox_url() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_app(port: int, log_path: Path, *extra_args: str, **env: str) -> Iterator[str]:
-    """`govmatrix serve --single-process` on a port, with the suite's environment plus `env`;
-    yields its URL once /healthz answers and stops it afterwards."""
+def running_app(
+    port: int, log_path: Path, *extra_args: str, command: list[str] | None = None, **env: str
+) -> Iterator[str]:
+    """`govmatrix serve --single-process` on a port (or another `command` serving the app),
+    with the suite's environment plus `env`; yields its URL once /healthz answers and stops it
+    afterwards."""
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [GOVMATRIX, "serve", "--port", str(port), "--single-process", *extra_args],
+            command or [GOVMATRIX, "serve", "--port", str(port), "--single-process", *extra_args],
             cwd=ROOT,
             env={**os.environ, **TEST_ENV, "APP_PUBLIC_BASE_URL": url, **env},
             stdout=log,
@@ -156,15 +179,10 @@ def server_url(prepared_database: str, sandbox_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def db(prepared_database: str) -> AsyncIterator[None]:
     """Tortoise in the test process, on the same database the server uses."""
-    from gateway import db as gdb
-    from gateway import redis as gredis
-    from gateway.domains import model_apps
+    from gateway.connections import connected
 
-    await gdb.init(prepared_database, model_apps())
-    gredis.connect(_redis_url)
-    yield
-    await gredis.close()
-    await gdb.close()
+    async with connected(database_url=prepared_database, redis_url=_redis_url):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -177,9 +195,23 @@ def flush_redis() -> None:
     client.close()
 
 
+@pytest.fixture(scope="session")
+def openapi_check(server_url: str) -> OpenApiCheck:
+    """The app's OpenAPI document, ready to check answers against (tests/openapi_check.py)."""
+    return OpenApiCheck(httpx.get(f"{server_url}/docs/openapi.json", timeout=30).json())
+
+
 @pytest.fixture
-async def api(server_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server_url, timeout=30) as client:
+async def api(server_url: str, openapi_check: OpenApiCheck) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app whose every JSON answer must match the OpenAPI document."""
+
+    async def check(response: httpx.Response) -> None:
+        await response.aread()
+        openapi_check.check(response)
+
+    async with httpx.AsyncClient(
+        base_url=server_url, timeout=30, event_hooks={"response": [check]}
+    ) as client:
         yield client
 
 
@@ -194,7 +226,8 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     assert isinstance(body["error"]["fields"], dict)
     if code is not None:
         assert body["error"]["code"] == code, body

@@ -1,4 +1,8 @@
-"""`govmatrix user ...`: manage staff users from the shell (first admin, password resets)."""
+"""`govmatrix user ...`: manage staff users from the shell (first admin, password resets).
+
+Commands import what they use inside their function: `govmatrix` loads every command
+module at start, and each command should pay only for its own imports.
+"""
 
 from __future__ import annotations
 
@@ -48,17 +52,22 @@ def create(
     """Create a staff user."""
     from gateway import audit
     from gateway.auth import service
+    from gateway.auth.schemas import StaffCreate
     from gateway.cli import run_async
+    from gateway.errors import validate
+
+    values = {
+        "username": username,
+        "role": role,
+        "password": password,
+        "display_name": display_name,
+        "department_code": department_code,
+        "village_code": village_code,
+    }
 
     async def _run() -> str:
-        staff = await service.create_staff(
-            username=username,
-            role=role,
-            password=password,
-            display_name=display_name,
-            department_code=department_code,
-            village_code=village_code,
-        )
+        data = validate(StaffCreate, values, message="工作人员信息有误")
+        staff = await service.create_staff(data=data)
         await audit.record(
             actor_id=None,
             actor_name="cli",
@@ -102,7 +111,9 @@ def set_password(username: str, password: str) -> None:
     from gateway import audit
     from gateway.auth import service
     from gateway.auth.models import StaffUser
+    from gateway.auth.schemas import StaffPatch
     from gateway.cli import run_async
+    from gateway.errors import validate
 
     async def _run() -> str:
         staff = await StaffUser.get_or_none(username=username.strip().lower())
@@ -110,7 +121,8 @@ def set_password(username: str, password: str) -> None:
             raise ApiError(
                 "没有这个用户名", code="not_found", fields={"username": "没有这个用户名"}
             )
-        await service.update_staff(staff_id=staff.id, actor_id=None, password=password)
+        patch = validate(StaffPatch, {"password": password}, context={"username": staff.username})
+        await service.update_staff(staff_id=staff.id, actor_id=None, data=patch)
         await audit.record(
             actor_id=None,
             actor_name="cli",

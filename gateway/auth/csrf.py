@@ -66,7 +66,8 @@ def form_of(request: Request) -> RequestParameters:
     """The request's form fields; empty (never None, never an error) for other bodies."""
     try:
         form = request.form
-    except Exception:  # an unparsable form body simply has no fields
+    # An unparsable form body (of whatever kind) simply has no fields.
+    except Exception:  # noqa: BLE001
         return RequestParameters()
     return form if form is not None else RequestParameters()
 

@@ -24,6 +24,17 @@ SESSION_COOKIE = "gm_session"
 CONSOLE_PREFIX = "/console"
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+RefusalPage = Callable[[Request, str], HTTPResponse]
+
+# How a refused console request is shown. The console shell (gateway.console) builds on this
+# package, so it registers its page here rather than this module importing it.
+_refusal_page: RefusalPage | None = None
+
+
+def set_refusal_page(page: RefusalPage) -> None:
+    """The console shell's page for "you may not do this" (called when it is imported)."""
+    global _refusal_page
+    _refusal_page = page
 
 
 def client_ip(request: Request) -> str | None:
@@ -77,9 +88,9 @@ def login_redirect(request: Request) -> HTTPResponse:
 
 
 def _console_forbidden(request: Request, message: str) -> HTTPResponse:
-    from gateway.console import render  # the console imports this module; import late
-
-    return render(request, "console/forbidden.html", message=message, status=403)
+    if _refusal_page is None:  # no console shell in this process: the one error shape
+        raise Forbidden(message)
+    return _refusal_page(request, message)
 
 
 def staff_required(*permissions: str) -> Callable[[Handler], Handler]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from itertools import combinations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,6 +23,15 @@ _DUMMY_HASH = _hasher.hash("govmatrix-timing-equaliser")
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
+# Lower case, upper case, digits, symbols: a password has at least three of the four kinds.
+KINDS = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]")
+# What the OpenAPI document states of a password (length and kinds; the common-password,
+# username and repetition rules are checked by password_problem alone).
+PASSWORD_PATTERN = re.compile(
+    "^(?:"
+    + "|".join("".join(rf"(?=[\s\S]*{k})" for k in three) for three in combinations(KINDS, 3))
+    + rf")[\s\S]{{{MIN_LENGTH},{MAX_LENGTH}}}$"
+)
 _COMMON = {
     "password123",
     "password@123",
@@ -34,10 +44,6 @@ _COMMON = {
     "mengcheng123",
     "p@ssw0rd123",
 }
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 async def hash_password_async(password: str) -> str:
@@ -74,11 +80,7 @@ def password_problem(password: str, *, username: str = "") -> str | None:
         return f"密码至少 {MIN_LENGTH} 位"
     if len(password) > MAX_LENGTH:
         return f"密码最多 {MAX_LENGTH} 位"
-    classes = sum(
-        bool(re.search(pattern, password))
-        for pattern in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]")
-    )
-    if classes < 3:
+    if sum(bool(re.search(kind, password)) for kind in KINDS) < 3:
         return "密码需包含大写字母、小写字母、数字、符号中的至少三类"
     if password.lower() in _COMMON:
         return "密码过于常见，请换一个"

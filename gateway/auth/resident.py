@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sanic import Request
 
 from gateway import crypto
+from gateway.auth.models import Resident
 from gateway.auth.tokens import TokenStore, bearer_token
 from gateway.config import get_settings
 from gateway.errors import Unauthorized
@@ -47,8 +48,6 @@ async def issue_session(
 ) -> tuple[str, int]:
     """Start a session for a resident; returns (token, seconds until it expires)."""
     if openid is None:
-        from gateway.auth.models import Resident
-
         openid = (await Resident.get(id=resident_id)).openid
     ttl = get_settings().session_ttl
     data: dict[str, str | int] = {"openid": openid}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,18 +11,13 @@ from tortoise.expressions import Q
 from gateway import audit
 from gateway.auth import lockout, sessions
 from gateway.auth.models import ROLE_LABELS, Role, StaffUser
-from gateway.auth.passwords import (
-    hash_password_async,
-    needs_rehash,
-    password_problem,
-    verify_password,
-)
+from gateway.auth.passwords import hash_password_async, needs_rehash, verify_password
 from gateway.auth.permissions import permissions_of
+from gateway.auth.schemas import StaffCreate, StaffPatch, department_problem, village_problem
 from gateway.clock import SHANGHAI, to_iso
-from gateway.errors import ApiError, Conflict, Invalid, NotFound, Unauthorized
+from gateway.errors import ApiError, Conflict, Invalid, NotFound, Unauthorized, revalidate
 from gateway.org import Department, Village
-
-USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+from gateway.paging import fetch_page
 
 
 class LoginLocked(ApiError):
@@ -79,7 +73,7 @@ async def get_active_staff(*, staff_id: int) -> StaffUser | None:
 
 
 async def list_staff(
-    *, page: int = 1, per_page: int = 50, role: str | None = None, q: str | None = None
+    *, page: int = 1, per_page: int = 20, role: str | None = None, q: str | None = None
 ) -> tuple[list[StaffUser], int]:
     """Staff users in creation order, with the total count for pagination."""
     query = StaffUser.all()
@@ -87,9 +81,7 @@ async def list_staff(
         query = query.filter(role=role)
     if q:
         query = query.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
-    total = await query.count()
-    rows = await query.order_by("id").offset((page - 1) * per_page).limit(per_page)
-    return list(rows), total
+    return await fetch_page(query.order_by("id"), page=page, per_page=per_page)
 
 
 async def count_staff(*, active_only: bool = True) -> int:
@@ -98,66 +90,31 @@ async def count_staff(*, active_only: bool = True) -> int:
     return await query.count()
 
 
-async def _check_org(
-    fields: dict[str, str], role: Role, department_code: str | None, village_code: str | None
-) -> None:
-    if department_code and not await Department.exists(code=department_code):
-        fields["department_code"] = "没有这个部门"
-    if village_code and not await Village.exists(code=village_code):
-        fields["village_code"] = "没有这个村"
-    if role == Role.DEPARTMENT_STAFF and not department_code:
-        fields.setdefault("department_code", "部门工作人员必须选择所属部门")
-    if role == Role.VILLAGE_STAFF and not village_code:
-        fields.setdefault("village_code", "村级工作人员必须选择所属村")
+async def validation_context(*, username: str | None = None) -> dict[str, Any]:
+    """What the staff schemas check against: the county's department and village codes, and
+    for a change to a stored user their username (a new password must differ from it)."""
+    context: dict[str, Any] = {
+        "departments": set(await Department.all().values_list("code", flat=True)),
+        "villages": set(await Village.all().values_list("code", flat=True)),
+    }
+    if username is not None:
+        context["username"] = username
+    return context
 
 
-def _parse_role(value: str, fields: dict[str, str]) -> Role | None:
-    try:
-        return Role(value)
-    except ValueError:
-        choices = "、".join(f"{r.value}（{ROLE_LABELS[r]}）" for r in Role)
-        fields["role"] = f"角色无效，可选：{choices}"
-        return None
-
-
-async def create_staff(
-    *,
-    username: str,
-    role: str,
-    password: str,
-    display_name: str = "",
-    department_code: str | None = None,
-    village_code: str | None = None,
-    check_org: bool = True,
-) -> StaffUser:
-    """Create a staff user after validating every field; errors name the field at fault."""
-    username = username.strip().lower()
-    display_name = display_name.strip()
-    department_code = (department_code or "").strip() or None
-    village_code = (village_code or "").strip() or None
-    fields: dict[str, str] = {}
-    if not USERNAME_RE.match(username):
-        fields["username"] = "用户名应为 3–32 位小写字母、数字、下划线、点或连字符，以字母开头"
-    parsed_role = _parse_role(role, fields)
-    problem = password_problem(password, username=username)
-    if problem:
-        fields["password"] = problem
-    if len(display_name) > 64:
-        fields["display_name"] = "显示名最多 64 个字"
-    if parsed_role is not None and check_org:
-        await _check_org(fields, parsed_role, department_code, village_code)
-    if "username" not in fields and await StaffUser.exists(username=username):
+async def create_staff(*, data: StaffCreate) -> StaffUser:
+    """Create a staff user; every field is checked (gateway.auth.schemas) and named at fault."""
+    data = revalidate(data, context=await validation_context(), message="工作人员信息有误")
+    if await StaffUser.exists(username=data.username):
         raise Conflict("用户名已存在", code="username_taken", fields={"username": "用户名已存在"})
-    if fields or parsed_role is None:
-        raise Invalid("工作人员信息有误", fields=fields)
-    password_hash = await hash_password_async(password)
+    password_hash = await hash_password_async(data.password)
     try:
         return await StaffUser.create(
-            username=username,
-            display_name=display_name or username,
-            role=parsed_role,
-            department_code=department_code,
-            village_code=village_code,
+            username=data.username,
+            display_name=data.display_name or data.username,
+            role=data.role,
+            department_code=data.department_code,
+            village_code=data.village_code,
             password_hash=password_hash,
         )
     except IntegrityError as exc:  # a concurrent create of the same name
@@ -170,16 +127,40 @@ async def _active_admins_besides(staff_id: int) -> int:
     return await StaffUser.filter(role=Role.ADMIN, is_active=True).exclude(id=staff_id).count()
 
 
+def _staff_changes(staff: StaffUser, data: StaffPatch) -> dict[str, Any]:
+    """What a patch really changes (for the audit record): only values that differ."""
+    changes: dict[str, Any] = {}
+    if data.role is not None and data.role != staff.role:
+        changes["role"] = {"from": str(staff.role), "to": str(data.role)}
+    if data.display_name is not None and data.display_name != staff.display_name:
+        changes["display_name"] = data.display_name
+    for key in ("department_code", "village_code"):
+        value = getattr(data, key)
+        if value is not None and (value or None) != getattr(staff, key):
+            changes[key] = {"from": getattr(staff, key), "to": value or None}
+    if data.password is not None:
+        changes["password"] = "reset"
+    if data.is_active is not None and data.is_active != staff.is_active:
+        changes["is_active"] = data.is_active
+    return changes
+
+
+async def _admin_kept(staff: StaffUser, actor_id: int | None, changes: dict[str, Any]) -> None:
+    """The county keeps an active administrator; nobody deactivates or demotes themselves."""
+    losing_admin = staff.role == Role.ADMIN and (
+        "role" in changes or changes.get("is_active") is False
+    )
+    if not losing_admin:
+        return
+    field = "role" if "role" in changes else "is_active"
+    if actor_id == staff.id:
+        raise Invalid("修改内容有误", fields={field: "不能停用或降级自己的管理员账号"})
+    if staff.is_active and await _active_admins_besides(staff.id) == 0:
+        raise Invalid("修改内容有误", fields={field: "至少需要保留一名启用的管理员"})
+
+
 async def update_staff(
-    *,
-    staff_id: int,
-    actor_id: int | None,
-    role: str | None = None,
-    is_active: bool | None = None,
-    password: str | None = None,
-    display_name: str | None = None,
-    department_code: str | None = None,
-    village_code: str | None = None,
+    *, staff_id: int, actor_id: int | None, data: StaffPatch
 ) -> tuple[StaffUser, dict[str, Any]]:
     """Change a staff user; returns the user and what changed (for the audit record).
 
@@ -187,57 +168,38 @@ async def update_staff(
     never left without an active administrator, and nobody deactivates or demotes themselves.
     """
     staff = await get_staff(staff_id=staff_id)
-    fields: dict[str, str] = {}
-    changes: dict[str, Any] = {}
-    new_role = staff.role
-    if role is not None:
-        parsed = _parse_role(role, fields)
-        if parsed is not None and parsed != staff.role:
-            new_role = parsed
-            changes["role"] = {"from": str(staff.role), "to": str(parsed)}
-    if display_name is not None and display_name.strip() != staff.display_name:
-        if len(display_name.strip()) > 64:
-            fields["display_name"] = "显示名最多 64 个字"
-        changes["display_name"] = display_name.strip()
-    new_department = staff.department_code
-    if department_code is not None:
-        new_department = department_code.strip() or None
-        if new_department != staff.department_code:
-            changes["department_code"] = {"from": staff.department_code, "to": new_department}
-    new_village = staff.village_code
-    if village_code is not None:
-        new_village = village_code.strip() or None
-        if new_village != staff.village_code:
-            changes["village_code"] = {"from": staff.village_code, "to": new_village}
-    if password is not None:
-        problem = password_problem(password, username=staff.username)
-        if problem:
-            fields["password"] = problem
-        changes["password"] = "reset"
-    if is_active is not None and is_active != staff.is_active:
-        changes["is_active"] = is_active
+    context = await validation_context(username=staff.username)
+    data = revalidate(data, context=context, message="修改内容有误")
+    changes = _staff_changes(staff, data)
     if {"role", "department_code", "village_code"} & changes.keys():
-        await _check_org(fields, new_role, new_department, new_village)
-    losing_admin = staff.role == Role.ADMIN and (
-        new_role != Role.ADMIN or changes.get("is_active") is False
-    )
-    if losing_admin and actor_id == staff.id:
-        fields["role" if "role" in changes else "is_active"] = "不能停用或降级自己的管理员账号"
-    elif losing_admin and staff.is_active and await _active_admins_besides(staff.id) == 0:
-        fields["role" if "role" in changes else "is_active"] = "至少需要保留一名启用的管理员"
-    if fields:
-        raise Invalid("修改内容有误", fields=fields)
+        role = data.role or staff.role
+        department = staff.department_code if data.department_code is None else data.department_code
+        village = staff.village_code if data.village_code is None else data.village_code
+        fields = {
+            key: problem
+            for key, problem in (
+                ("department_code", department_problem(role, department)),
+                ("village_code", village_problem(role, village)),
+            )
+            if problem
+        }
+        if fields:
+            raise Invalid("修改内容有误", fields=fields)
+    await _admin_kept(staff, actor_id, changes)
     if not changes:
         return staff, changes
-    staff.role = new_role
-    staff.department_code = new_department
-    staff.village_code = new_village
+    if "role" in changes and data.role is not None:
+        staff.role = data.role
+    if "department_code" in changes:
+        staff.department_code = changes["department_code"]["to"]
+    if "village_code" in changes:
+        staff.village_code = changes["village_code"]["to"]
     if "display_name" in changes:
         staff.display_name = changes["display_name"] or staff.username
     if "is_active" in changes:
-        staff.is_active = bool(is_active)
-    if password is not None:
-        staff.password_hash = await hash_password_async(password)
+        staff.is_active = changes["is_active"]
+    if data.password is not None:
+        staff.password_hash = await hash_password_async(data.password)
     await staff.save()
     if changes.get("is_active") is False or "password" in changes or "role" in changes:
         await sessions.revoke_all_sessions(staff.id)
@@ -249,27 +211,29 @@ async def authenticate(*, username: str, password: str, ip: str | None) -> Staff
 
     Every failure (unknown user, wrong password, deactivated user) gives the same answer after
     the same amount of work, so neither the message nor the timing reveals which usernames exist.
+    The attempt takes its place in the lockout before the password is verified, so parallel
+    guesses cannot outrun the limit; each verified failure is audited.
     """
-    retry_after = await lockout.locked_for(username, ip)
-    if retry_after:
-        raise LoginLocked(retry_after)
-    staff = await StaffUser.get_or_none(username=username.strip().lower()[:64])
-    ok = await verify_password(staff.password_hash if staff else None, password)
-    if not ok or staff is None or not staff.is_active:
-        locked = await lockout.register_failure(username, ip)
-        if locked:
-            await audit.record(
-                actor_id=staff.id if staff else None,
-                actor_name=username.strip()[:64] or "-",
-                action="staff.login_locked",
-                target_type="staff_user",
-                target_id=staff.id if staff else None,
-                detail={"username": username.strip()[:64]},
-                ip=ip,
-            )
-            raise LoginLocked(locked)
+    try:
+        attempt = await lockout.reserve(username, ip)
+    except lockout.Refused as exc:
+        raise LoginLocked(exc.retry_after) from None
+    try:
+        staff = await StaffUser.get_or_none(username=lockout.normalise(username))
+        ok = await verify_password(staff.password_hash if staff else None, password)
+    except BaseException:
+        # A database error or a cancelled request: no verdict, so the place is not a failure.
+        await lockout.release(attempt)
+        raise
+    verified = ok and staff is not None and staff.is_active
+    newly_locked, locked_for = await lockout.finish(attempt, verified=verified)
+    if not verified or staff is None:
+        await _audit_failure(staff, username, ip, "staff.login_failed")
+        if newly_locked:
+            await _audit_failure(staff, username, ip, "staff.login_locked")
+        if locked_for:
+            raise LoginLocked(locked_for)
         raise Unauthorized("用户名或密码错误", code="invalid_credentials")
-    await lockout.clear_failures(username)
     staff.last_login_at = datetime.now(UTC)
     update_fields = ["last_login_at"]
     if needs_rehash(staff.password_hash):
@@ -277,6 +241,22 @@ async def authenticate(*, username: str, password: str, ip: str | None) -> Staff
         update_fields.append("password_hash")
     await staff.save(update_fields=update_fields)
     return staff
+
+
+async def _audit_failure(
+    staff: StaffUser | None, username: str, ip: str | None, action: str
+) -> None:
+    # Failed sign-ins are few by construction (the lockout bounds them), and the county's
+    # administrators want to see guessing: every verified failure leaves a record.
+    await audit.record(
+        actor_id=staff.id if staff else None,
+        actor_name=username.strip()[:64] or "-",
+        action=action,
+        target_type="staff_user",
+        target_id=staff.id if staff else None,
+        detail={"username": username.strip()[:64]},
+        ip=ip,
+    )
 
 
 async def login(

@@ -32,7 +32,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, html
 
 from gateway import domains
-from gateway.auth import csrf
+from gateway.auth import csrf, decorators
 from gateway.auth.permissions import has_permission
 from gateway.auth.service import role_label
 from gateway.clock import SHANGHAI
@@ -169,16 +169,6 @@ def get_env() -> Environment:
     return _env
 
 
-class Page(HTTPResponse):
-    # Also awaitable (resolving to itself), so `return await render(...)` works as well as
-    # `return render(...)`: rooms written in parallel may guess either way.
-    def __await__(self) -> Any:
-        async def _self() -> Page:
-            return self
-
-        return _self().__await__()
-
-
 def render(
     request: Request, template_name: str, *, status: int = 200, **context: Any
 ) -> HTTPResponse:
@@ -189,10 +179,16 @@ def render(
     context.setdefault("nav", nav_for(staff))
     context.setdefault("current_path", request.path)
     body = get_env().get_template(template_name).render(**context)
-    plain = html(body, status=status)
-    page = Page(plain.body, status=status, headers=plain.headers, content_type=plain.content_type)
+    page = html(body, status=status)
     csrf.set_csrf_cookie(request, page)
     return page
+
+
+def _refusal_page(request: Request, message: str) -> HTTPResponse:
+    return render(request, "console/forbidden.html", message=message, status=403)
+
+
+decorators.set_refusal_page(_refusal_page)
 
 
 def render_fragment(template_name: str, **context: Any) -> str:

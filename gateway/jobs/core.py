@@ -25,6 +25,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from gateway.db import current_dialect
+from gateway.domains import job_modules
 from gateway.jobs.models import Job, JobState
 
 log = logging.getLogger("govmatrix.jobs")
@@ -114,8 +115,6 @@ def current_job_id() -> int | None:
 def discover() -> list[str]:
     """Import every domain's declared job modules (once per process); errors are raised."""
     global _discovered
-    from gateway.domains import job_modules
-
     imported = []
     for name in job_modules():
         importlib.import_module(name)
@@ -289,7 +288,8 @@ async def execute(
         # The worker is shutting down hard: hand the job back for someone else to run.
         await _release(mine, job_row.attempts)
         raise
-    except Exception as exc:
+    # Whatever a handler raises is its job's failure: recorded, then retried or parked dead.
+    except Exception as exc:  # noqa: BLE001
         error = _describe(exc)
         log.warning(
             "job %s %s attempt %s failed: %s",

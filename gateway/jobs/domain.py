@@ -6,7 +6,7 @@ DOMAIN = Domain(
     name="jobs",
     models=("gateway.jobs.models",),
     migrations="gateway.jobs.migrations",
-    blueprints=("gateway.jobs.views",),
+    blueprints=("gateway.jobs.api", "gateway.jobs.pages"),
     commands=("gateway.jobs_cli",),
     # Built-in maintenance jobs (pruning) register on import of gateway.jobs.service.
     jobs=("gateway.jobs.service",),

@@ -35,7 +35,7 @@ STATE_LABELS = {
 class Job(Model):
     id = fields.BigIntField(primary_key=True)
     kind = fields.CharField(max_length=100, db_index=True)
-    payload: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    payload: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
     state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
     run_at = fields.DatetimeField(db_index=True)
     attempts = fields.IntField(default=0)
@@ -57,7 +57,7 @@ class Job(Model):
         table = "job"
         indexes = (("state", "run_at"),)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,

@@ -10,13 +10,14 @@ from tortoise.functions import Count
 from gateway.errors import Conflict, NotFound
 from gateway.jobs.core import now_utc, periodic
 from gateway.jobs.models import Job, JobState
+from gateway.paging import fetch_page, page_answer
 
 SUCCEEDED_RETENTION = timedelta(days=14)
 DEAD_RETENTION = timedelta(days=90)
 
 
 async def list_jobs(
-    *, state: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
+    *, state: str | None = None, kind: str | None = None, page: int = 1, per_page: int = 20
 ) -> tuple[list[Job], int]:
     """Jobs newest first, optionally by state and kind, with the total count."""
     query = Job.all()
@@ -24,9 +25,21 @@ async def list_jobs(
         query = query.filter(state=state)
     if kind:
         query = query.filter(kind=kind)
-    total = await query.count()
-    rows = await query.order_by("-id").offset(offset).limit(limit)
-    return rows, total
+    return await fetch_page(query.order_by("-id"), page=page, per_page=per_page)
+
+
+async def listing(
+    *, state: str | None, kind: str | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """One page of jobs as the API and the console show it, with the counts per state."""
+    rows, total = await list_jobs(state=state, kind=kind, page=page, per_page=per_page)
+    return page_answer(
+        [row.to_dict() for row in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+        counts=await count_by_state(),
+    )
 
 
 async def count_by_state() -> dict[str, int]:

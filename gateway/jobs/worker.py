@@ -11,6 +11,8 @@ import socket
 import uuid
 from typing import Any
 
+from gateway.config import get_settings
+from gateway.connections import connect, disconnect
 from gateway.jobs import core
 
 log = logging.getLogger("govmatrix.jobs.worker")
@@ -118,22 +120,15 @@ class Worker:
 
 async def serve_worker(worker: Worker, *, with_connections: bool = True) -> None:
     """Connect to the database and Redis, run the worker until stopped, disconnect."""
-    from gateway import db
-    from gateway import redis as gredis
-    from gateway.config import get_settings
-    from gateway.domains import model_apps
-
     settings = get_settings()
     if with_connections:
-        await db.init(settings.database_url, model_apps())
-        gredis.connect(settings.redis_url)
+        await connect(database_url=settings.database_url, redis_url=settings.redis_url)
     try:
         worker.install_signal_handlers()
         await worker.run()
     finally:
         if with_connections:
-            await gredis.close()
-            await db.close()
+            await disconnect()
 
 
 def run_worker(concurrency: int = 4, poll_interval: float = 1.0) -> None:

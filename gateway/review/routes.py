@@ -186,31 +186,37 @@ class ReviewRoutes:
                 target += ("&" if "?" in target else "?") + "review_error=" + quote(error)
             return redirect(target + "#review-panel", status=303)
 
-        @staff_required(self.submit_permission)
-        async def submit(request: Request, **params: Any) -> HTTPResponse:
+        async def act(
+            request: Request,
+            params: dict[str, Any],
+            step: Callable[[Reviewable, RequestParameters], Awaitable[object]],
+        ) -> HTTPResponse:
             object_id = _object_id(params)
             item = await self.load(object_id, request.ctx.staff)
-            form = form_of(request)
             try:
+                await step(item, form_of(request))
+            except ApiError as exc:
+                return await answer(request, object_id, item, _message(exc))
+            return await answer(request, object_id, await self.load(object_id, request.ctx.staff))
+
+        @staff_required(self.submit_permission)
+        async def submit(request: Request, **params: Any) -> HTTPResponse:
+            async def step(item: Reviewable, form: RequestParameters) -> object:
                 body = _form_body(SubmitBody, form, ("version", "note"))
-                await service.submit(
+                return await service.submit(
                     item=item,
                     actor=actor_of(request),
                     note=body.note,
                     expected_version=body.version,
                 )
-            except ApiError as exc:
-                return await answer(request, object_id, item, _message(exc))
-            return await answer(request, object_id, await self.load(object_id, request.ctx.staff))
+
+            return await act(request, params, step)
 
         @staff_required(self.review_permission)
         async def review(request: Request, **params: Any) -> HTTPResponse:
-            object_id = _object_id(params)
-            item = await self.load(object_id, request.ctx.staff)
-            form = form_of(request)
-            try:
+            async def step(item: Reviewable, form: RequestParameters) -> object:
                 body = _form_body(ReviewBody, form, ("decision", "comment", "version", "level"))
-                await service.sign(
+                return await service.sign(
                     item=item,
                     actor=actor_of(request),
                     decision=body.decision,
@@ -218,9 +224,8 @@ class ReviewRoutes:
                     expected_version=body.version,
                     expected_level=body.level,
                 )
-            except ApiError as exc:
-                return await answer(request, object_id, item, _message(exc))
-            return await answer(request, object_id, await self.load(object_id, request.ctx.staff))
+
+            return await act(request, params, step)
 
         @staff_required(self._read)
         async def fragment(request: Request, **params: Any) -> HTTPResponse:

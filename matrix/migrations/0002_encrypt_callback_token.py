@@ -1,18 +1,20 @@
 # The callback Token moves to a Fernet-encrypted column (it alone authenticates plaintext-mode
 # callbacks, so it is a secret like the AppSecret). Existing plaintext Tokens are encrypted in
 # place with the running APP_ENCRYPTION_KEY before the old column is dropped.
+from typing import Any
+
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
 
-def _placeholders(schema_editor) -> tuple[str, str]:
+def _placeholders(schema_editor: Any) -> tuple[str, str]:
     # asyncpg numbers its parameters; sqlite3 takes question marks.
     if schema_editor.client.capabilities.dialect == "postgres":
         return "$1", "$2"
     return "?", "?"
 
 
-async def _convert(schema_editor, source: str, target: str, transform) -> None:
+async def _convert(schema_editor: Any, source: str, target: str, transform: str) -> None:
     from gateway import crypto  # imported late: the key is read from settings at run time
 
     client = schema_editor.client
@@ -28,11 +30,11 @@ async def _convert(schema_editor, source: str, target: str, transform) -> None:
         )
 
 
-async def encrypt_tokens(apps, schema_editor) -> None:
+async def encrypt_tokens(apps: Any, schema_editor: Any) -> None:
     await _convert(schema_editor, "callback_token", "callback_token_encrypted", "encrypt")
 
 
-async def decrypt_tokens(apps, schema_editor) -> None:
+async def decrypt_tokens(apps: Any, schema_editor: Any) -> None:
     await _convert(schema_editor, "callback_token_encrypted", "callback_token", "decrypt")
 
 

@@ -9,7 +9,7 @@ import secrets
 import time
 from typing import Any
 
-from sanic import Blueprint, Request, Sanic
+from sanic import Blueprint, DefaultSanic, Request
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, raw
 from sanic.response import html as html_response
@@ -255,7 +255,7 @@ async def get_publish(request: Request) -> HTTPResponse:
     return wx_ok(request, **data)
 
 
-async def finish_publish_later(sanic_app: Sanic, publish_id: str) -> None:
+async def finish_publish_later(sanic_app: DefaultSanic, publish_id: str) -> None:
     store: Store = sanic_app.ctx.store
     job = store.kv_find("publish", publish_id)[1]
     if job is None:
@@ -291,7 +291,7 @@ async def finish_publish_later(sanic_app: Sanic, publish_id: str) -> None:
     await events.deliver(sanic_app, app, event, openid=None)
 
 
-def _complete(sanic_app: Sanic, publish_id: str) -> dict[str, Any] | None:
+def _complete(sanic_app: DefaultSanic, publish_id: str) -> dict[str, Any] | None:
     """Move a publish from 'publishing' to its outcome; None when it was already done."""
     store: Store = sanic_app.ctx.store
     job = store.kv_find("publish", publish_id)[1]

@@ -8,7 +8,7 @@ import secrets
 import time
 from typing import Any
 
-from sanic import Blueprint, Request, Sanic
+from sanic import Blueprint, DefaultSanic, Request
 from sanic.response import HTTPResponse
 
 from matrix.sandbox import events
@@ -126,7 +126,7 @@ def _recipients(store: Store, appid: str, flt: dict[str, Any]) -> tuple[list[str
     return reached, len(followers)
 
 
-async def finish_mass_later(sanic_app: Sanic, appid: str, msg_id: int) -> None:
+async def finish_mass_later(sanic_app: DefaultSanic, appid: str, msg_id: int) -> None:
     store: Store = sanic_app.ctx.store
     job = store.kv_get("mass", appid, str(msg_id))
     if job is None or job.get("finished"):

@@ -9,11 +9,22 @@ from functools import partial
 from pathlib import Path
 
 import httpx
-from sanic import Request, Sanic
+from sanic import DefaultSanic, Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, redirect
 from sanic.response import json as json_response
 
+from matrix.sandbox import (
+    api_auth,
+    api_content,
+    api_message,
+    api_wxa,
+    control,
+    events,
+    followers,
+    page,
+    subscribe,
+)
 from matrix.sandbox.core import WxError
 from matrix.sandbox.store import Store
 
@@ -22,18 +33,7 @@ log = logging.getLogger("govmatrix.sandbox")
 
 def create_app(
     state_dir: Path, *, event_delay: float = 3.0, name: str = "govmatrix-sandbox"
-) -> Sanic:
-    from matrix.sandbox import (
-        api_auth,
-        api_content,
-        api_message,
-        api_wxa,
-        control,
-        followers,
-        page,
-        subscribe,
-    )
-
+) -> DefaultSanic:
     app = Sanic(name, dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
     app.config.REQUEST_MAX_SIZE = 12 * 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -89,24 +89,35 @@ def create_app(
         return json_response({"error": {"code": "sandbox_error", "message": str(exc)}}, status)
 
     @app.before_server_start
-    async def _open(app: Sanic) -> None:
+    async def _open(app: DefaultSanic) -> None:
         # Callbacks go to the product, which may be slow; WeChat itself waits 5 seconds.
         app.ctx.http = httpx.AsyncClient(timeout=5.0)
 
     @app.after_server_start
-    async def _resume(app: Sanic) -> None:
-        from matrix.sandbox import events
-
-        events.resume_pending(app)
+    async def _resume(app: DefaultSanic) -> None:
+        resume_pending(app)
 
     @app.before_server_stop
-    async def _stop(app: Sanic) -> None:
+    async def _stop(app: DefaultSanic) -> None:
         for task in list(app.ctx.tasks):
             task.cancel()
 
     @app.after_server_stop
-    async def _close(app: Sanic) -> None:
+    async def _close(app: DefaultSanic) -> None:
         await app.ctx.http.aclose()
         app.ctx.store.close()
 
     return app
+
+
+def resume_pending(sanic_app: DefaultSanic) -> None:
+    """After a restart, finish the publishes and group sends that were still under way."""
+    store: Store = sanic_app.ctx.store
+    for job in store.kv_list("publish"):
+        if job["publish_status"] == 1:
+            events.spawn(sanic_app, api_content.finish_publish_later(sanic_app, job["publish_id"]))
+    for job in store.kv_list("mass"):
+        if not job.get("finished"):
+            events.spawn(
+                sanic_app, api_message.finish_mass_later(sanic_app, job["appid"], job["msg_id"])
+            )

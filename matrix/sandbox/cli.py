@@ -1,4 +1,8 @@
-"""`govmatrix sandbox`: run the WeChat sandbox."""
+"""`govmatrix sandbox`: run the WeChat sandbox.
+
+Commands import what they use inside their function: `govmatrix` loads every command
+module at start, and each command should pay only for its own imports.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +50,11 @@ def sandbox(host: str, port: int, state_dir: Path | None, event_delay: float | N
         default = "0.5" if testing else "3"
         event_delay = float(os.environ.get("APP_SANDBOX_EVENT_DELAY", default))
     app = create_app(state_dir, event_delay=event_delay)
-    app.prepare(host=host, port=port, single_process=True, motd=False, access_log=False)
+    # WeChat accepts whatever connections a fan-out opens; Sanic's default backlog of 100 would
+    # drop the handshakes of a burst of workers connecting at once.
+    app.prepare(
+        host=host, port=port, single_process=True, motd=False, access_log=False, backlog=1024
+    )
     click.echo(f"WeChat sandbox on http://{host}:{port}/sandbox/ (state in {state_dir})")
     Sanic.serve_single(primary=app)
 

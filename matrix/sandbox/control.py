@@ -8,6 +8,7 @@ import json
 import os
 import re
 import secrets
+from datetime import datetime
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -54,6 +55,16 @@ def _text(data: dict[str, Any], key: str, *, required: bool = True, max_len: int
     if not isinstance(value, str) or len(value) > max_len:
         raise ControlError(f"{key} must be text up to {max_len} characters", {key: "invalid"})
     return value
+
+
+def _moment(value: Any) -> float:
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None or not 2000 <= at.year <= 2100:
+        raise ControlError("at must be an ISO 8601 time with its offset", {"at": "invalid"})
+    return at.timestamp()
 
 
 def mask(value: str | None) -> str | None:
@@ -225,12 +236,17 @@ def _save_faults(request: Request) -> None:
 
 @bp.post("/clock")
 async def advance_clock(request: Request) -> HTTPResponse:
-    """Move one app's clock forward (code expiry, the 48-hour window, daily quotas)."""
+    """Move one app's clock forward (code expiry, the 48-hour window, daily quotas), or set it
+    to a moment (`at`, ISO 8601 with offset) from which it runs on: a test whose meaning
+    depends on the date (a daily quota) pins the day instead of living with the real one."""
     data = body_of(request)
     appid = _text(data, "appid", max_len=64)
     store = store_of(request)
     if data.get("reset") is True:
         return json_response({"appid": appid, "offset_seconds": store.reset_clock(appid)})
+    if "at" in data:
+        at = _moment(data["at"])
+        return json_response({"appid": appid, "offset_seconds": store.set_clock(appid, at)})
     seconds = data.get("advance_seconds")
     if not isinstance(seconds, int | float) or not 0 <= seconds <= 400 * 86400:
         raise ControlError("advance_seconds must be 0..34560000", {"advance_seconds": "invalid"})

@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 import httpx
-from sanic import Sanic
+from sanic import DefaultSanic
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import to_text
 
@@ -88,13 +88,14 @@ def decode_reply(app: dict[str, Any], url: str, response: httpx.Response) -> str
                     root.findtext("Nonce") or "",
                 )
             )
-        except Exception as exc:  # a wrongly signed reply is shown, not raised
+        # A reply that cannot be decrypted (for whatever reason) is shown, not raised.
+        except Exception as exc:  # noqa: BLE001
             return f"<!-- reply could not be decrypted: {type(exc).__name__} -->"
     return text
 
 
 async def deliver(
-    sanic_app: Sanic,
+    sanic_app: DefaultSanic,
     app: dict[str, Any],
     fields: dict[str, Any],
     *,
@@ -145,21 +146,8 @@ async def deliver(
     return outcome
 
 
-def spawn(sanic_app: Sanic, coro: Coroutine[Any, Any, Any]) -> None:
+def spawn(sanic_app: DefaultSanic, coro: Coroutine[Any, Any, Any]) -> None:
     """Run background work (event deliveries) and keep a reference until it finishes."""
     task = asyncio.get_running_loop().create_task(coro)
     sanic_app.ctx.tasks.add(task)
     task.add_done_callback(sanic_app.ctx.tasks.discard)
-
-
-def resume_pending(sanic_app: Sanic) -> None:
-    """After a restart, finish the publishes and group sends that were still under way."""
-    from matrix.sandbox import api_content, api_message
-
-    store: Store = sanic_app.ctx.store
-    for job in store.kv_list("publish"):
-        if job["publish_status"] == 1:
-            spawn(sanic_app, api_content.finish_publish_later(sanic_app, job["publish_id"]))
-    for job in store.kv_list("mass"):
-        if not job.get("finished"):
-            spawn(sanic_app, api_message.finish_mass_later(sanic_app, job["appid"], job["msg_id"]))

@@ -73,6 +73,12 @@ class Store:
         self.kv_put("clock", appid, "offset", self.clock[appid])
         return self.clock[appid]
 
+    def set_clock(self, appid: str, at: float) -> float:
+        """Make the app's clock read `at` now (then run on with real time)."""
+        self.clock[appid] = at - time.time()
+        self.kv_put("clock", appid, "offset", self.clock[appid])
+        return self.clock[appid]
+
     def reset_clock(self, appid: str) -> float:
         self.clock.pop(appid, None)
         self.kv_delete("clock", appid, "offset")

@@ -88,7 +88,8 @@ class Batcher(Generic[T, R]):
     async def _serve(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:
             results = await self._flush_fn([item for item, _ in batch])
-        except Exception as exc:
+        # Whatever the flush raises belongs to the callers waiting on it: each gets it.
+        except Exception as exc:  # noqa: BLE001
             if not self.retry_singly or len(batch) == 1:
                 for _, future in batch:
                     _settle(future, exc=exc)
@@ -102,7 +103,7 @@ class Batcher(Generic[T, R]):
             for item, future in batch:
                 try:
                     result = (await self._flush_fn([item]))[0]
-                except Exception as one:
+                except Exception as one:  # noqa: BLE001 (handed to that item's caller)
                     _settle(future, exc=one)
                 else:
                     _settle(future, result)

@@ -23,11 +23,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from redis.exceptions import RedisError
 from wechatpy.crypto import PrpCrypto
 
 from gateway.redis import get_redis
 from matrix.models import CALLBACK_PLATFORMS, Account, Platform
-from matrix.service.registry import aes_key_of, token_of
+from matrix.service.credentials import aes_key_of, token_of
 
 log = logging.getLogger("govmatrix.matrix.callback")
 
@@ -105,7 +106,7 @@ class _Cache:
         self.checked_at = now
         try:
             version = cast(str | None, await get_redis().get(VERSION_KEY))  # decoded
-        except Exception as exc:  # Redis trouble: fall back on MAX_AGE, the request goes on
+        except RedisError as exc:  # fall back on MAX_AGE, the request goes on
             log.warning("account version check failed: %s", type(exc).__name__)
             return
         if version != self.version:
@@ -138,10 +139,5 @@ async def accounts_changed() -> None:
     _cache.clear()
     try:
         await get_redis().set(VERSION_KEY, secrets.token_hex(8))
-    except Exception as exc:  # the change is saved; other processes catch up after MAX_AGE
+    except RedisError as exc:  # the change is saved; other processes catch up after MAX_AGE
         log.warning("could not publish the account version: %s", type(exc).__name__)
-
-
-def forget_all() -> None:
-    """Drop this process's snapshots (tests and the CLI call this after direct changes)."""
-    _cache.clear()

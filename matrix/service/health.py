@@ -6,12 +6,14 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from tortoise.transactions import in_transaction
 
 from matrix.models import CALLBACK_PLATFORMS, WECHAT_PLATFORMS, Account, FollowerDaily, Platform
 from matrix.service.common import local_date, today_local
 from matrix.service.inbox import REPLY_LIMIT_WORKDAYS, unanswered_counts
 from matrix.service.registry import account_to_dict, department_names
+from matrix.wechat import service as wechat
 
 log = logging.getLogger("govmatrix.matrix.health")
 
@@ -29,14 +31,12 @@ def _worse(a: str, b: str) -> str:
 
 async def token_states(accounts: list[Account]) -> dict[str, dict[str, Any]]:
     """The shared access token's state per appid, as the WeChat client keeps it in Redis."""
-    from matrix.wechat import service as wechat
-
     out: dict[str, dict[str, Any]] = {}
     for account in accounts:
         if account.appid and Platform(account.platform) in WECHAT_PLATFORMS:
             try:
                 out[account.appid] = await wechat.token_state(appid=account.appid)
-            except Exception as exc:  # Redis trouble shows as unknown, never breaks the page
+            except RedisError as exc:  # shown as unknown, never breaks the page
                 log.warning("token state of %s unavailable: %s", account.code, type(exc).__name__)
                 out[account.appid] = {"state": "unknown", "expires_in": 0}
     return out
@@ -147,9 +147,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, int]:
     return summary
 
 
-async def snapshot_followers() -> int:
-    """Write today's follower count of every account (the daily job; subscribes update it too)."""
-    today = today_local()
+async def snapshot_followers(*, day: date | None = None) -> int:
+    """Write the day's (default: today's) follower count of every account (the hourly job;
+    subscribes update it too)."""
+    today = day or today_local()
     written = 0
     for account in await Account.all():
         async with in_transaction():

@@ -10,12 +10,22 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from gateway.crypto import mask
-from gateway.errors import ApiError, Conflict, Invalid, NotFound
-from gateway.org import Department
+from gateway.errors import ApiError, Conflict, NotFound
+from gateway.paging import fetch_page, page_answer, page_count
 from gateway.workdays import add_workdays, workdays_between
-from matrix.models import INBOX_STATUS_LABELS, Account, Follower, InboxMessage, InboxStatus
+from matrix.models import (
+    INBOX_STATUS_LABELS,
+    Account,
+    Follower,
+    InboxMessage,
+    InboxReassignment,
+    InboxStatus,
+)
+from matrix.service import reassignment as reassignment_service
 from matrix.service.common import Actor, iso, local_date, now_utc, today_local, write_audit
-from matrix.service.registry import secret_of
+from matrix.service.credentials import secret_of
+from matrix.wechat import service as wechat
+from matrix.wechat.errors import WeChatError
 
 log = logging.getLogger("govmatrix.matrix.inbox")
 
@@ -32,7 +42,12 @@ def _scope_q(department: str) -> Q:
     )
 
 
-def message_to_dict(row: InboxMessage, account: Account | None = None) -> dict[str, Any]:
+def message_to_dict(
+    row: InboxMessage,
+    account: Account | None = None,
+    reassignment: InboxReassignment | None = None,
+    names: dict[str, str] | None = None,
+) -> dict[str, Any]:
     account = account or row.account
     status = InboxStatus(row.status)
     deadline = add_workdays(row.received_at, REPLY_LIMIT_WORKDAYS)
@@ -60,6 +75,10 @@ def message_to_dict(row: InboxMessage, account: Account | None = None) -> dict[s
         "reply_workdays": row.reply_workdays,
         "reply_deadline": deadline.isoformat(),
         "overdue": status in UNANSWERED and today_local() > deadline,
+        # The newest request to move it to another department, with both sides' reasons.
+        "reassignment": reassignment_service.request_to_dict(reassignment)
+        if reassignment
+        else None,
     }
 
 
@@ -82,20 +101,20 @@ async def list_inbox(
         query = query.filter(account__code=account)
     if status:
         query = query.filter(status=status)
-    total = await query.count()
-    rows = (
-        await query.select_related("account")
-        .order_by("-received_at", "-id")
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+    rows, total = await fetch_page(
+        query.select_related("account").order_by("-received_at", "-id"),
+        page=page,
+        per_page=per_page,
     )
-    return {
-        "items": [message_to_dict(r) for r in rows],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "pages": max(1, -(-total // per_page)),
-    }
+    latest = await reassignment_service.latest_for([r.id for r in rows])
+    names = await reassignment_service.department_names() if latest else None
+    return page_answer(
+        [message_to_dict(r, reassignment=latest.get(r.id), names=names) for r in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+        pages=page_count(total, per_page),
+    )
 
 
 async def get_message(*, message_id: int, actor: Actor) -> InboxMessage:
@@ -109,26 +128,34 @@ async def get_message(*, message_id: int, actor: Actor) -> InboxMessage:
     return row
 
 
-async def assign_message(*, message_id: int, department_code: str, actor: Actor) -> dict[str, Any]:
-    """Hand a message to the department that must answer it."""
+async def message_view(*, message_id: int, actor: Actor) -> dict[str, Any]:
+    """One message as the API shows it, with its newest reassignment request."""
     row = await get_message(message_id=message_id, actor=actor)
-    if not await Department.exists(code=department_code):
-        raise Invalid(fields={"department_code": "没有这个部门"})
-    if row.status in (InboxStatus.REPLIED, InboxStatus.CLOSED):
-        raise Conflict("该留言已回复或已关闭，不能再分派", code="message_closed")
-    previous = row.assigned_department or row.department_code
-    async with in_transaction():
-        row.assigned_department = department_code
-        row.status = InboxStatus.ASSIGNED
-        await row.save(update_fields=["assigned_department", "status"])
-        await write_audit(
-            actor,
-            action="matrix.inbox.assign",
-            target_type="matrix_inbox_message",
-            target_id=row.id,
-            detail={"from": previous, "to": department_code},
-        )
-    return message_to_dict(row)
+    latest = await reassignment_service.latest_for([row.id])
+    names = await reassignment_service.department_names() if latest else None
+    return message_to_dict(row, reassignment=latest.get(row.id), names=names)
+
+
+async def assign_message(*, message_id: int, department_code: str, actor: Actor) -> dict[str, Any]:
+    """Hand a message to the department that must answer it (dispatchers only: a department
+    asks with `request_reassignment`)."""
+    row = await get_message(message_id=message_id, actor=actor)
+    await reassignment_service.assign_directly(
+        message=row, department_code=department_code, actor=actor
+    )
+    return await message_view(message_id=row.id, actor=actor)
+
+
+async def request_reassignment(
+    *, message_id: int, department_code: str, reason: str, actor: Actor
+) -> dict[str, Any]:
+    """Ask a dispatcher to move a message in one's scope to another department."""
+    row = await get_message(message_id=message_id, actor=actor)
+    request = await reassignment_service.request_reassignment(
+        message=row, department_code=department_code, reason=reason, actor=actor
+    )
+    names = await reassignment_service.department_names()
+    return reassignment_service.request_to_dict(request, names)
 
 
 async def reply_window_open(row: InboxMessage) -> bool:
@@ -144,9 +171,6 @@ async def reply_message(*, message_id: int, text: str, actor: Actor) -> dict[str
     Outside the 48-hour window (our own record, or WeChat's 45015) the reply stays as a draft
     and a 409 explains why.
     """
-    from matrix.wechat import service as wechat
-    from matrix.wechat.errors import WeChatError
-
     row = await get_message(message_id=message_id, actor=actor)
     if row.status == InboxStatus.REPLIED:
         raise Conflict("该留言已回复", code="already_replied")
@@ -195,6 +219,7 @@ async def reply_message(*, message_id: int, text: str, actor: Actor) -> dict[str
         await row.save(
             update_fields=["status", "replied_at", "reply_errcode", "reply_error", "reply_workdays"]
         )
+        await reassignment_service.cancel_when_answered(row.id, actor)
         await write_audit(
             actor,
             action="matrix.inbox.reply",

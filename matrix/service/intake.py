@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
+from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -190,7 +191,7 @@ async def _claim(replay_key: str | None, seen_key: str) -> int:
 async def _release(*keys: str | None) -> None:
     try:
         await get_redis().delete(*[k for k in keys if k])
-    except Exception as exc:  # the message was not stored; at worst a retry is taken for a dup
+    except RedisError as exc:  # the message was not stored; at worst a retry is taken for a dup
         log.warning("could not release callback keys: %s", type(exc).__name__)
 
 

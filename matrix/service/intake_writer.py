@@ -28,7 +28,7 @@ from typing import Any
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from gateway.db import current_dialect
+from gateway.db import current_dialect, placeholders
 from matrix.models import Follower, InboxMessage, InboxStatus
 from matrix.service.batching import Batcher
 
@@ -98,12 +98,6 @@ _INBOX_COLUMNS = (
 _FOLLOWER_COLUMNS = ("account_id", "openid", "subscribed", "last_message_at", "created_at")
 
 
-def _marks(count: int, dialect: str) -> str:
-    if dialect == "postgres":
-        return ", ".join(f"${i}" for i in range(1, count + 1))
-    return ", ".join("?" for _ in range(count))
-
-
 def _checked(model: type[Model], columns: tuple[str, ...]) -> str:
     known = set(model._meta.fields_db_projection.values())
     if missing := set(columns) - known:
@@ -117,7 +111,7 @@ def _inbox_sql(dialect: str) -> str:
     table = InboxMessage._meta.db_table
     # ON CONFLICT DO NOTHING covers unique constraints only (unlike SQLite's INSERT OR IGNORE,
     # which would also swallow a NOT NULL or foreign key failure and lose a message silently).
-    marks = _marks(len(_INBOX_COLUMNS), dialect)
+    marks = placeholders(len(_INBOX_COLUMNS), dialect=dialect)
     return f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING'
 
 
@@ -125,7 +119,7 @@ def _inbox_sql(dialect: str) -> str:
 def _follower_sql(dialect: str) -> str:
     names = _checked(Follower, _FOLLOWER_COLUMNS)
     table = Follower._meta.db_table
-    marks = _marks(len(_FOLLOWER_COLUMNS), dialect)
+    marks = placeholders(len(_FOLLOWER_COLUMNS), dialect=dialect)
     # A new follower is inserted; a known one only has last_message_at moved forward (a
     # delayed retry of an older message never moves it back). Same syntax on both databases.
     return (

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import logging
-import secrets
-import string
-from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -16,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from gateway import crypto
 from gateway.config import get_settings
-from gateway.errors import Conflict, Invalid, NotFound
+from gateway.errors import Conflict, Invalid, NotFound, revalidate, validate
 from gateway.org import Department
 from matrix.models import (
     CALLBACK_PLATFORMS,
@@ -25,17 +20,22 @@ from matrix.models import (
     Account,
     Platform,
 )
-from matrix.schemas import (
-    APPID_MESSAGE,
-    WECHAT_APPID_RE,
-    AccountCreate,
-    AccountUpdate,
-)
+from matrix.schemas import AccountCreate, AccountUpdate, RotateSecret
+from matrix.service.callback_accounts import accounts_changed
 from matrix.service.common import Actor, iso, write_audit
+from matrix.service.credentials import (
+    Credentials,
+    aes_key_of,
+    encrypt_token,
+    generate_aes_key,
+    generate_token,
+    secret_of,
+    token_of,
+)
+from matrix.wechat import service as wechat
 
 log = logging.getLogger("govmatrix.matrix")
 
-DEMO_SECRET_PREFIX = "demo-"
 SANDBOX_KINDS = {
     Platform.WECHAT_SUBSCRIPTION: "subscription",
     Platform.WECHAT_SERVICE: "service",
@@ -43,59 +43,8 @@ SANDBOX_KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """What the WeChat client needs for one account; never logged, never returned by the API."""
-
-    appid: str
-    secret: str
-
-    def __repr__(self) -> str:  # keep the secret out of tracebacks and logs
-        return f"Credentials(appid={self.appid!r}, secret='***')"
-
-
-def generate_token() -> str:
-    """A callback Token: 32 random letters and digits (WeChat allows 3–32)."""
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(32))
-
-
-def generate_aes_key() -> str:
-    """A 43-character EncodingAESKey (base64 of 32 random bytes without the padding)."""
-    return base64.b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
-
-
 def callback_url(code: str) -> str:
     return f"{get_settings().public_base_url.rstrip('/')}/wechat/callback/{code}"
-
-
-@lru_cache(maxsize=1024)
-def _decrypt_cached(ciphertext: str, key: str) -> str:
-    # Keyed by the encryption key too, so a changed APP_ENCRYPTION_KEY never serves stale text.
-    return crypto.decrypt(ciphertext)
-
-
-def decrypt_field(ciphertext: str | None) -> str | None:
-    """Decrypt a stored secret (callbacks do this on every message, hence the cache)."""
-    if not ciphertext:
-        return None
-    return _decrypt_cached(ciphertext, get_settings().encryption_key)
-
-
-def aes_key_of(account: Account) -> str | None:
-    return decrypt_field(account.aes_key_encrypted)
-
-
-def secret_of(account: Account) -> str | None:
-    return decrypt_field(account.secret_encrypted)
-
-
-def token_of(account: Account) -> str | None:
-    return decrypt_field(account.callback_token_encrypted)
-
-
-def encrypt_token(token: str | None) -> str | None:
-    return crypto.encrypt(token) if token else None
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -194,15 +143,14 @@ def callback_settings(account: Account) -> dict[str, Any]:
     }
 
 
-# --- validation ------------------------------------------------------------------------------
-async def _check_department(code: str | None, fields: dict[str, str]) -> None:
-    if code and not await Department.exists(code=code):
-        fields["department_code"] = "没有这个部门"
-
-
-def _check_secret(secret: str | None, fields: dict[str, str], key: str = "secret") -> None:
-    if secret and get_settings().is_production and secret.startswith(DEMO_SECRET_PREFIX):
-        fields[key] = "生产环境不能使用演示用的 AppSecret"
+# --- validation (field rules live in matrix.schemas; the registry supplies what they need) ----
+async def validation_context(*, platform: str | None = None) -> dict[str, Any]:
+    """What the account schemas check against: the county's departments, and for an update
+    the stored account's platform. Views pass it so every bad field is named at once."""
+    context: dict[str, Any] = {"departments": {d.code for d in await Department.all()}}
+    if platform is not None:
+        context["platform"] = platform
+    return context
 
 
 async def _check_unique(
@@ -227,22 +175,8 @@ async def _check_unique(
 # --- changing --------------------------------------------------------------------------------
 async def create_account(*, data: AccountCreate, actor: Actor) -> Account:
     """Register an account; generates the callback Token and AES key when not given."""
+    data = revalidate(data, context=await validation_context())
     platform = data.platform
-    fields: dict[str, str] = {}
-    is_wechat = platform in WECHAT_PLATFORMS
-    if is_wechat:
-        if not data.appid:
-            fields["appid"] = "微信账号必须填写 AppID"
-        elif not WECHAT_APPID_RE.match(data.appid):
-            fields["appid"] = APPID_MESSAGE
-        if not data.secret:
-            fields["secret"] = "微信账号必须填写 AppSecret"
-    if platform != Platform.WECHAT_MINIPROGRAM and not data.department_code:
-        fields["department_code"] = "请选择所属部门"
-    await _check_department(data.department_code, fields)
-    _check_secret(data.secret, fields)
-    if fields:
-        raise Invalid(fields=fields)
     conflicts = await _check_unique(code=data.code, appid=data.appid)
     if conflicts:
         raise Conflict("编码或 AppID 已存在", code="account_exists", fields=conflicts)
@@ -254,7 +188,7 @@ async def create_account(*, data: AccountCreate, actor: Actor) -> Account:
         "department_code": data.department_code,
         "platform": platform,
         "name": data.name,
-        "appid": data.appid if is_wechat or data.appid else None,
+        "appid": data.appid,
         "original_id": data.original_id,
         "secret_encrypted": crypto.encrypt(data.secret) if data.secret else None,
         "aes_key_encrypted": crypto.encrypt(aes_key) if aes_key else None,
@@ -285,48 +219,41 @@ async def create_account(*, data: AccountCreate, actor: Actor) -> Account:
     return account
 
 
-async def update_account(*, code: str, data: AccountUpdate, actor: Actor) -> Account:
-    """Change an account's settings (not its AppSecret: see rotate_secret)."""
-    account = await get_account(code=code)
-    platform = Platform(account.platform)
+def _apply_update(account: Account, data: AccountUpdate) -> list[str]:
+    """Set what the update changes on the row; returns the names of the changed fields."""
     changes = data.model_dump(exclude_unset=True)
-    fields: dict[str, str] = {}
-    if "appid" in changes:
-        appid = changes["appid"]
-        if platform in WECHAT_PLATFORMS:
-            if not appid:
-                fields["appid"] = "微信账号必须填写 AppID"
-            elif not WECHAT_APPID_RE.match(appid):
-                fields["appid"] = APPID_MESSAGE
-    if "name" in changes and not changes["name"]:
-        fields["name"] = "必填"
-    if "department_code" in changes:
-        if not changes["department_code"] and platform != Platform.WECHAT_MINIPROGRAM:
-            fields["department_code"] = "请选择所属部门"
-        await _check_department(changes["department_code"], fields)
-    if fields:
-        raise Invalid(fields=fields)
-    conflicts = await _check_unique(code=None, appid=changes.get("appid"), exclude_id=account.id)
-    if conflicts:
-        raise Conflict("AppID 已存在", code="account_exists", fields=conflicts)
-
     changed: list[str] = []
     for key in ("department_code", "name", "appid", "original_id", "is_active"):
-        if key in changes and changes[key] is not None and getattr(account, key) != changes[key]:
+        if changes.get(key) is not None and getattr(account, key) != changes[key]:
             setattr(account, key, changes[key])
             changed.append(key)
-    if changes.get("safe_mode") is not None and changes["safe_mode"] != account.safe_mode:
-        account.safe_mode = bool(changes["safe_mode"]) and platform in CALLBACK_PLATFORMS
+    if data.safe_mode is not None and data.safe_mode != account.safe_mode:
+        takes_callbacks = Platform(account.platform) in CALLBACK_PLATFORMS
+        account.safe_mode = data.safe_mode and takes_callbacks
         changed.append("safe_mode")
-    if changes.get("token"):
-        account.callback_token_encrypted = crypto.encrypt(changes["token"])
+    if data.token:
+        account.callback_token_encrypted = crypto.encrypt(data.token)
         changed.append("token")
-    if changes.get("encoding_aes_key"):
-        account.aes_key_encrypted = crypto.encrypt(changes["encoding_aes_key"])
+    if data.encoding_aes_key:
+        account.aes_key_encrypted = crypto.encrypt(data.encoding_aes_key)
         changed.append("encoding_aes_key")
     if data.auto_reply is not None:
         account.auto_reply = data.auto_reply.model_dump()
         changed.append("auto_reply")
+    return changed
+
+
+async def update_account(*, code: str, data: AccountUpdate, actor: Actor) -> Account:
+    """Change an account's settings (not its AppSecret: see rotate_secret)."""
+    account = await get_account(code=code)
+    # The rules that depend on the stored platform and the departments (matrix.schemas) apply
+    # however the caller built `data`.
+    data = revalidate(data, context=await validation_context(platform=account.platform))
+    conflicts = await _check_unique(code=None, appid=data.appid, exclude_id=account.id)
+    if conflicts:
+        raise Conflict("AppID 已存在", code="account_exists", fields=conflicts)
+
+    changed = _apply_update(account, data)
     if not changed:
         return account
     try:
@@ -342,17 +269,11 @@ async def update_account(*, code: str, data: AccountUpdate, actor: Actor) -> Acc
             )
     except IntegrityError as exc:
         raise Conflict("AppID 已存在", code="account_exists") from exc
-    await _callback_settings_changed()
+    # Callback endpoints keep decrypted snapshots per process; tell every process to reload.
+    await accounts_changed()
     if {"appid", "name", "token", "encoding_aes_key", "safe_mode"} & set(changed):
         await sync_sandbox(account)
     return account
-
-
-async def _callback_settings_changed() -> None:
-    # Callback endpoints keep decrypted snapshots per process; tell every process to reload.
-    from matrix.service.callback_accounts import accounts_changed  # it imports this module
-
-    await accounts_changed()
 
 
 async def rotate_secret(*, code: str, secret: str, actor: Actor) -> Account:
@@ -360,10 +281,7 @@ async def rotate_secret(*, code: str, secret: str, actor: Actor) -> Account:
     account = await get_account(code=code)
     if Platform(account.platform) not in WECHAT_PLATFORMS:
         raise Invalid("只有微信账号有 AppSecret", fields={"secret": "该平台不使用 AppSecret"})
-    fields: dict[str, str] = {}
-    _check_secret(secret, fields)
-    if fields:
-        raise Invalid(fields=fields)
+    secret = validate(RotateSecret, {"secret": secret}).secret
     async with in_transaction():
         account.secret_encrypted = crypto.encrypt(secret)
         await account.save(update_fields=["secret_encrypted", "updated_at"])
@@ -397,8 +315,6 @@ async def sync_sandbox(account: Account) -> bool:
     secret = secret_of(account)
     if platform not in WECHAT_PLATFORMS or not account.appid or not secret:
         return False
-    from matrix.wechat import service as wechat
-
     takes_callbacks = platform in CALLBACK_PLATFORMS
     try:
         return await wechat.register_sandbox_app(
@@ -411,7 +327,8 @@ async def sync_sandbox(account: Account) -> bool:
             # The sandbox encrypts callbacks exactly when it knows a key: only in safe mode.
             encoding_aes_key=aes_key_of(account) if takes_callbacks and account.safe_mode else None,
         )
-    except Exception as exc:  # the sandbox is a development aid: report, do not fail the change
+    # The sandbox is a development aid: whatever goes wrong is reported, the change stands.
+    except Exception as exc:  # noqa: BLE001
         log.warning("could not register %s with the sandbox: %s", account.code, type(exc).__name__)
         return False
 

@@ -2,7 +2,8 @@
 
 Used by the token single-flight test and `make bench` (ten of these processes at once must
 cause exactly one token fetch). The AppSecret comes from $WECHAT_SECRET, never argv, so it
-does not show in `ps`.
+does not show in `ps`. The client is imported inside the command, like every
+command's dependencies, so that `govmatrix` starts quickly.
 """
 
 from __future__ import annotations

@@ -256,13 +256,18 @@ async def register_sandbox_app(
         "token": token,
         "encoding_aes_key": encoding_aes_key,
     }
-    try:
-        async with httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=10) as client:
-            response = await client.post("/sandbox/apps", json=payload)
-    except httpx.TransportError as exc:
-        raise SandboxUnavailableError(settings.wechat_api_base) from exc
-    response.raise_for_status()
+    await _sandbox_post("/sandbox/apps", payload)
     return True
+
+
+async def _sandbox_post(path: str, payload: dict[str, Any]) -> None:
+    base = get_settings().wechat_api_base
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            response = await client.post(path, json=payload)
+    except httpx.TransportError as exc:
+        raise SandboxUnavailableError(base) from exc
+    response.raise_for_status()
 
 
 async def register_sandbox_template(
@@ -274,12 +279,7 @@ async def register_sandbox_template(
     if not settings.uses_sandbox:
         return False
     payload = {"appid": appid, "template_id": template_id, "title": title, "keywords": keywords}
-    try:
-        async with httpx.AsyncClient(base_url=settings.wechat_api_base, timeout=10) as client:
-            response = await client.post("/sandbox/templates", json=payload)
-    except httpx.TransportError as exc:
-        raise SandboxUnavailableError(settings.wechat_api_base) from exc
-    response.raise_for_status()
+    await _sandbox_post("/sandbox/templates", payload)
     return True
 
 

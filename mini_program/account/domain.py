@@ -4,6 +4,6 @@ from gateway.domains import Domain
 
 DOMAIN = Domain(
     name="account",
-    blueprints=("mini_program.account.views",),
+    blueprints=("mini_program.account.api",),
     demo=("mini_program.account.demo:seed",),
 )

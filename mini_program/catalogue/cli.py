@@ -1,4 +1,8 @@
-"""Catalogue commands for the `govmatrix` command line."""
+"""Catalogue commands for the `govmatrix` command line.
+
+Commands import what they use inside their function: `govmatrix` loads every command
+module at start, and each command should pay only for its own imports.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from openpyxl import load_workbook
 from tortoise.transactions import in_transaction
 
 from gateway.audit import record
@@ -125,10 +126,9 @@ def _fill_merged(ws: Any) -> None:
                 ws.cell(r, c).value = value
 
 
-def _read_sheet(ws: Any, problems: list[Problem]) -> SheetRows | None:
-    _fill_merged(ws)
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    sub_idx = next(
+def _find_header(rows: list[list[Any]]) -> int | None:
+    """The index of the header row naming 二级事项 (the lower row of a two-row header)."""
+    return next(
         (
             i
             for i, r in enumerate(rows[:HEADER_SCAN_ROWS])
@@ -136,14 +136,10 @@ def _read_sheet(ws: Any, problems: list[Problem]) -> SheetRows | None:
         ),
         None,
     )
-    if sub_idx is None:
-        if any(_norm(v) for r in rows for v in r):
-            problems.append(
-                Problem(ws.title, 0, "找不到表头（应有“一级事项”“二级事项”列），已跳过")
-            )
-        return None
-    top_idx = sub_idx - 1 if sub_idx > 0 else sub_idx
-    top, sub = rows[top_idx], rows[sub_idx]
+
+
+def _columns(sheet: str, top: list[Any], sub: list[Any]) -> dict[str, int]:
+    """Field → column index, from the header's upper and lower rows."""
     columns: dict[str, int] = {}
     for c in range(max(len(top), len(sub))):
         t = _norm(top[c]) if c < len(top) else ""
@@ -154,57 +150,83 @@ def _read_sheet(ws: Any, problems: list[Problem]) -> SheetRows | None:
     missing = [n for k, n in (("level1", "一级事项"), ("content", "公开内容")) if k not in columns]
     if missing:
         raise CatalogueFileError(
-            f"工作表「{ws.title}」的表头缺少“{'”“'.join(missing)}”列，无法导入",
+            f"工作表「{sheet}」的表头缺少“{'”“'.join(missing)}”列，无法导入",
             fields={"file": "表头不完整"},
         )
-    title = ""
-    for r in rows[:top_idx]:
+    return columns
+
+
+def _domain_name(sheet: str, title_rows: list[list[Any]]) -> str:
+    """The domain a table is about: from its title row 「××领域…目录」, else the sheet name."""
+    for r in title_rows:
         for v in r:
             m = _TITLE.search(_norm(v))
             if m:
-                title = m.group(1)
-                break
-        if title:
-            break
-    domain_name = title or re.sub(r"(领域)?(基层)?(政务公开)?(标准)?目录$", "", ws.title.strip())
-    sheet = SheetRows(sheet=ws.title, domain_name=domain_name, header_row=sub_idx + 1)
+                return m.group(1)
+    return re.sub(r"(领域)?(基层)?(政务公开)?(标准)?目录$", "", sheet.strip())
+
+
+def _row_problem(item: dict[str, Any]) -> str | None:
+    """Why a data row cannot be imported, or None."""
+    if not item["level1"]:
+        return "缺少一级事项"
+    if not item["level2"]:
+        return "缺少二级事项"
+    if not item["content"]:
+        return "缺少公开内容（要素）"
+    long = [
+        f"{COLUMN_NAMES[k]}过长（{len(item[k])} 字，最多 {n} 字）"
+        for k, n in MAX_LENGTHS.items()
+        if len(item[k]) > n
+    ]
+    return "；".join(long) or None
+
+
+def _read_row(raw: list[Any], columns: dict[str, int], row_no: int) -> dict[str, Any] | None:
+    """One data row as item values (None for an empty row)."""
+    values = {k: raw[c] if c < len(raw) else None for k, c in columns.items()}
+    if not any(_text(values.get(k)) for k in TEXT_FIELDS):
+        return None
+    item: dict[str, Any] = {k: _text(values.get(k)) for k in TEXT_FIELDS}
+    for k in FLAG_FIELDS:
+        item[k] = _text(values.get(k)) in TICKS or "√" in _text(values.get(k))
+    seq = _text(values.get("seq"))
+    item["sort_order"] = int(seq) * 10 if seq.isdigit() else row_no * 10
+    return item
+
+
+def _read_sheet(ws: Any, problems: list[Problem]) -> SheetRows | None:
+    _fill_merged(ws)
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    sub_idx = _find_header(rows)
+    if sub_idx is None:
+        if any(_norm(v) for r in rows for v in r):
+            problems.append(
+                Problem(ws.title, 0, "找不到表头（应有“一级事项”“二级事项”列），已跳过")
+            )
+        return None
+    top_idx = sub_idx - 1 if sub_idx > 0 else sub_idx
+    columns = _columns(ws.title, rows[top_idx], rows[sub_idx])
+    sheet = SheetRows(
+        sheet=ws.title,
+        domain_name=_domain_name(ws.title, rows[:top_idx]),
+        header_row=sub_idx + 1,
+    )
     for i in range(sub_idx + 1, len(rows)):
-        raw = rows[i]
-        values = {k: raw[c] if c < len(raw) else None for k, c in columns.items()}
-        if not any(_text(values.get(k)) for k in TEXT_FIELDS):
-            continue
         row_no = i + 1
-        item: dict[str, Any] = {k: _text(values.get(k)) for k in TEXT_FIELDS}
-        for k in FLAG_FIELDS:
-            item[k] = _text(values.get(k)) in TICKS or "√" in _text(values.get(k))
-        reason = None
-        if not item["level1"]:
-            reason = "缺少一级事项"
-        elif not item["level2"]:
-            reason = "缺少二级事项"
-        elif not item["content"]:
-            reason = "缺少公开内容（要素）"
-        else:
-            long = [
-                f"{COLUMN_NAMES[k]}过长（{len(item[k])} 字，最多 {n} 字）"
-                for k, n in MAX_LENGTHS.items()
-                if len(item[k]) > n
-            ]
-            if long:
-                reason = "；".join(long)
+        item = _read_row(rows[i], columns, row_no)
+        if item is None:
+            continue
+        reason = _row_problem(item)
         if reason:
             problems.append(Problem(ws.title, row_no, reason))
             continue
-        seq = _text(values.get("seq"))
-        item["sort_order"] = int(seq) * 10 if seq.isdigit() else row_no * 10
         sheet.rows.append((row_no, item))
     return sheet
 
 
 def read_workbook(path: str | Path) -> tuple[list[SheetRows], list[Problem]]:
     """Read every domain table of an .xlsx file; raises CatalogueFileError if unreadable."""
-    from openpyxl import load_workbook
-
     path = Path(path)
     if not path.is_file():
         raise CatalogueFileError(f"找不到文件：{path}", fields={"file": "文件不存在"})
@@ -304,18 +326,19 @@ async def import_catalogue(
                 ).values_list("id", flat=True)
                 touched.extend(cast(list[int], created))
         await search.index_items(touched)
-        await record(
-            actor_id=None,
-            actor_name=actor_name,
-            action="catalogue.import",
-            target_type="catalogue",
-            detail={
-                "file": Path(path).name,
-                "created": report.created,
-                "updated": report.updated,
-                "problems": len(report.problems),
-            },
-        )
+        if report.created or report.updated:  # an import that changed nothing is no action
+            await record(
+                actor_id=None,
+                actor_name=actor_name,
+                action="catalogue.import",
+                target_type="catalogue",
+                detail={
+                    "file": Path(path).name,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "problems": len(report.problems),
+                },
+            )
     if touched:
         await cache.invalidate()
     return report

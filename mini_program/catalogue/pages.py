@@ -35,7 +35,7 @@ async def _catalogue_tile(staff: Any) -> dict[str, Any] | None:
 
 
 @bp.get("/catalogue")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def catalogue_page(request: Request) -> HTTPResponse:
     """The 28 domains with item counts and their 30-day readership, most read first."""

@@ -10,11 +10,11 @@ never part of `search()`'s answer.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, cast
+from typing import Any
 
 from tortoise import connections
 
-from gateway.db import current_dialect
+from gateway.db import current_dialect, placeholders
 from mini_program.catalogue import text
 from mini_program.catalogue.models import (
     CatalogueItem,
@@ -127,21 +127,16 @@ async def index_documents(document_ids: Iterable[int]) -> int:
 
 async def _doc_domains(doc_ids: list[int]) -> dict[int, list[int]]:
     conn = connections.get("default")
-    placeholders = ",".join(_ph(i + 1) for i in range(len(doc_ids)))
     rows = await conn.execute_query_dict(
         "SELECT l.document_id AS doc_id, i.domain_id AS domain_id "
         "FROM catalogue_document_item l JOIN catalogue_item i ON i.id = l.item_id "
-        f"WHERE l.document_id IN ({placeholders})",
+        f"WHERE l.document_id IN ({placeholders(len(doc_ids))})",
         doc_ids,
     )
     out: dict[int, list[int]] = {}
     for r in rows:
         out.setdefault(r["doc_id"], []).append(r["domain_id"])
     return out
-
-
-def _ph(n: int) -> str:
-    return f"${n}" if current_dialect() == "postgres" else "?"
 
 
 async def index_entries(kind: str, rows: Iterable[tuple[int, Iterable[int], str, str]]) -> int:
@@ -165,14 +160,6 @@ async def index_entries(kind: str, rows: Iterable[tuple[int, Iterable[int], str,
 async def remove(kind: str, ref_ids: Iterable[int]) -> None:
     for ref_id in ref_ids:
         await SearchEntry.filter(kind=kind, ref_id=ref_id).delete()
-
-
-async def rebuild() -> int:
-    """Rebuild the whole index (after a bulk load)."""
-    # tortoise types flat values_list as tuples; with flat=True they are the ids themselves.
-    item_ids = cast(list[int], await CatalogueItem.all().values_list("id", flat=True))
-    doc_ids = cast(list[int], await PolicyDocument.all().values_list("id", flat=True))
-    return await index_items(item_ids) + await index_documents(doc_ids)
 
 
 def _fts_match(groups: list[tuple[str, ...]], joiner: str) -> str:

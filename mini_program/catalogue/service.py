@@ -1,18 +1,17 @@
 """Catalogue services: domains, items, policy documents, the normative-document query.
 
-Views cache what these return (see views.py); services themselves always read the database.
+Views cache what these return (see api.py); services themselves always read the database.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from tortoise.functions import Count
-from tortoise.transactions import in_transaction
 
 from gateway.errors import NotFound
-from mini_program.catalogue import cache, search, stats, text
+from mini_program.catalogue import stats, text
 from mini_program.catalogue.models import (
     CatalogueItem,
     Domain,
@@ -238,58 +237,3 @@ async def list_documents(
         "page_size": page_size,
         "total": total,
     }
-
-
-async def document_domain_ids(*, document_id: int) -> list[int]:
-    """The domains whose items a document serves (for view counting)."""
-    return sorted(
-        set(
-            cast(
-                list[int],
-                await CatalogueItem.filter(documents__id=document_id).values_list(
-                    "domain_id", flat=True
-                ),
-            )
-        )
-    )
-
-
-async def save_item(
-    *, domain_id: int, level1: str, level2: str, **columns: Any
-) -> tuple[int, bool]:
-    """Create or update an item by its natural key; keeps the search index current."""
-    async with in_transaction():
-        item = await CatalogueItem.get_or_none(domain_id=domain_id, level1=level1, level2=level2)
-        created = item is None
-        if item is None:
-            item = await CatalogueItem.create(
-                domain_id=domain_id, level1=level1, level2=level2, **columns
-            )
-        else:
-            await CatalogueItem.filter(id=item.id).update(**columns)
-        await search.index_items([item.id])
-    await cache.invalidate()
-    return item.id, created
-
-
-async def save_document(
-    *, code: str, item_ids: list[int] | None = None, **columns: Any
-) -> tuple[int, bool]:
-    """Create or update a policy document by its code; keeps the search index current."""
-    if columns.get("doc_no"):
-        columns["doc_no"] = text.canonical_doc_no(columns["doc_no"])
-    columns["doc_no_key"] = text.doc_no_key(columns.get("doc_no"))
-    async with in_transaction():
-        doc = await PolicyDocument.get_or_none(code=code)
-        created = doc is None
-        if doc is None:
-            doc = await PolicyDocument.create(code=code, **columns)
-        else:
-            await PolicyDocument.filter(id=doc.id).update(**columns)
-        if item_ids is not None:
-            await doc.items.clear()
-            if item_ids:
-                await doc.items.add(*await CatalogueItem.filter(id__in=item_ids))
-        await search.index_documents([doc.id])
-    await cache.invalidate()
-    return doc.id, created

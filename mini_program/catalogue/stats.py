@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -123,7 +124,7 @@ async def views_last_30_days() -> dict[int, int]:
         for day, counts in zip(days, results, strict=True):
             for domain_s, n in counts.items():
                 per_day[(day, int(domain_s))] = int(n)
-    except Exception:
+    except RedisError:
         log.warning("view counts: Redis unavailable, ranking from the database only")
     rows = await DomainViewDaily.filter(day__gte=days[-1]).values_list("day", "domain_id", "count")
     for day, domain_id, n in rows:

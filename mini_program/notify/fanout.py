@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,9 +61,13 @@ from mini_program.notify.models import (
 log = logging.getLogger("govmatrix.notify")
 
 CHUNK = 2000
-BATCH = 100
-LANES = 3
+# A batch is marked `sending` as a whole before its requests leave; a worker dying mid-batch
+# leaves it `unknown`, so batches stay near the connections a chunk uses (32).
+BATCH = 64
+LANES = 2
 MAX_ATTEMPTS = 5
+# How often a chunk records its progress (a database write) for the console's job list.
+PROGRESS_SECONDS = 2.0
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
 IDS_PER_STATEMENT = 500
 
@@ -235,6 +240,7 @@ class _Chunk:
         self.counts: dict[str, int] = defaultdict(int)
         self.total = max(1, last_id - first_id + 1)
         self.done = 0
+        self.reported = 0.0
 
     async def lane(self) -> None:
         """Take, send and record batches until nothing is left to send in the chunk."""
@@ -251,7 +257,9 @@ class _Chunk:
             for outcome in outcomes:
                 self.counts[str(outcome.state)] += 1
             self.done += len(batch)
-            await set_progress(None, min(99, 100 * self.done // self.total))
+            if time.monotonic() - self.reported > PROGRESS_SECONDS:
+                self.reported = time.monotonic()
+                await set_progress(None, min(99, 100 * self.done // self.total))
 
     def _range(self) -> dict[str, Any]:
         return {
@@ -383,9 +391,12 @@ async def _reserve(
             break
         sql = _Sql()
         rows = await conn.execute_query_dict(
+            # The message is found by its unique key (resident, purpose, object), an index
+            # lookup; by campaign it would scan the whole campaign for every grant.
             "UPDATE notify_grant SET state = 'reserved', message_id = "
-            "(SELECT m.id FROM notify_message m WHERE m.campaign_id = "
-            f"{sql.p(campaign.id)} AND m.resident_id = notify_grant.resident_id) "
+            "(SELECT m.id FROM notify_message m WHERE m.resident_id = notify_grant.resident_id "
+            f"AND m.purpose = {sql.p(campaign.purpose)} "
+            f"AND m.object_key = {sql.p(campaign.object_key)}) "
             "WHERE id IN (SELECT MIN(id) FROM notify_grant WHERE template_id = "
             f"{sql.p(campaign.template_id)} AND state = 'unused' AND resident_id IN "
             f"({sql.many(wanted)}) GROUP BY resident_id) AND state = 'unused' "

@@ -91,7 +91,8 @@ async def test_repeated_wrong_passwords_show_the_lockout_message(page):
         await sign_in(page, "reviewer", "Wrong#Password1")
     alert = page.get_by_role("alert")
     text = await alert.inner_text()
-    assert "登录失败次数过多" in text and "分钟后" in text
+    assert "登录失败次数过多" in text
+    assert "分钟后" in text
     await sign_in(page, "reviewer", DEMO_PASSWORD)
     assert "登录失败次数过多" in await page.get_by_role("alert").inner_text()
     assert "/console/login" in page.url

@@ -102,7 +102,8 @@ async def _main(args: argparse.Namespace) -> None:
                     kind="tests.record", state__in=[JobState.QUEUED, JobState.RUNNING]
                 ).exists():
                     break
-            except Exception:  # the database may not be connected for the first moments
+            # The database may not be connected for the first moments.
+            except Exception:  # noqa: BLE001
                 continue
         worker.stop()
 

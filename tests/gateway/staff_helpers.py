@@ -44,14 +44,15 @@ async def console_sign_in(client: httpx.AsyncClient, username: str = "admin") ->
 
 
 async def create_staff(
-    api: httpx.AsyncClient, admin: dict, *, role: str, prefix: str = "staff"
+    api: httpx.AsyncClient, admin: dict, *, role: str, prefix: str = "staff", **fields: str
 ) -> tuple[int, str]:
-    """Create a staff user through the admin API (password STRONG_PASSWORD); (id, username)."""
+    """Create a staff user through the admin API (password STRONG_PASSWORD, plus `fields` such
+    as department_code); (id, username)."""
     username = unique_username(prefix)
     created = await api.post(
         "/api/v1/admin/users",
         headers=admin,
-        json={"username": username, "role": role, "password": STRONG_PASSWORD},
+        json={"username": username, "role": role, "password": STRONG_PASSWORD, **fields},
     )
     assert created.status_code == 201, created.text
     return created.json()["staff"]["id"], username

@@ -52,5 +52,6 @@ def test_production_refuses_a_wechat_api_that_is_not_https_or_is_local():
     ):
         done = _run("serve", "--port", "1", **real, APP_WECHAT_API_BASE=base)
         assert done.returncode != 0, base
-        assert "APP_WECHAT_API_BASE" in done.stderr and reason in done.stderr, done.stderr
+        assert "APP_WECHAT_API_BASE" in done.stderr, done.stderr
+        assert reason in done.stderr, done.stderr
         assert "Traceback" not in done.stderr

@@ -41,11 +41,13 @@ async def test_sign_in_sets_an_httponly_lax_session_cookie_and_follows_next(brow
     assert response.status_code == 303
     assert response.headers["location"] == "/console/audit"
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("gm_session="))
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # only when APP_ENV=production
     home = await browser_like.get("/console/")
     assert home.status_code == 200
-    assert "全县概览" in home.text and "管理员" in home.text
+    assert "全县概览" in home.text
+    assert "管理员" in home.text
 
 
 @pytest.mark.parametrize(
@@ -143,16 +145,19 @@ async def test_security_headers_on_console_pages(browser_like):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     csp = response.headers["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
     assert response.headers["Cache-Control"] == "no-store"
 
 
 async def test_static_files_are_served_by_the_app(browser_like):
     css = await browser_like.get("/static/console.css")
-    assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+    assert css.status_code == 200
+    assert "text/css" in css.headers["content-type"]
     htmx = await browser_like.get("/static/vendor/htmx.min.js")
-    assert htmx.status_code == 200 and "htmx" in htmx.text
+    assert htmx.status_code == 200
+    assert "htmx" in htmx.text
     chart = await browser_like.get("/static/vendor/chart.umd.js")
     assert chart.status_code == 200
     missing = await browser_like.get("/static/../gateway/config.py")

@@ -32,7 +32,8 @@ async def test_every_reference_in_the_api_description_resolves(api):
         assert ref.startswith("#/"), ref
         target = document
         for part in ref[2:].split("/"):
-            assert isinstance(target, dict) and part in target, f"unresolved {ref}"
+            assert isinstance(target, dict), f"unresolved {ref}"
+            assert part in target, f"unresolved {ref}"
             target = target[part]
     account_body = document["paths"]["/api/v1/admin/accounts"]["post"]["requestBody"]
     schema = account_body["content"]["application/json"]["schema"]

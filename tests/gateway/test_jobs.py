@@ -51,10 +51,13 @@ def wait_all(procs: list[subprocess.Popen]) -> None:
 
 
 async def test_job_enqueued_in_a_rolled_back_transaction_never_exists() -> None:
-    with pytest.raises(RuntimeError):
+    async def save_then_fail() -> None:
         async with in_transaction():
             await enqueue("tests.record", {"n": 1}, key="rolled-back")
             raise RuntimeError("the caller's save failed")
+
+    with pytest.raises(RuntimeError):
+        await save_then_fail()
     assert not await Job.filter(key="rolled-back").exists()
 
     async with in_transaction():
@@ -80,7 +83,9 @@ async def test_due_job_runs_inline_and_records_its_result() -> None:
     done = await Job.get(id=queued.id)
     assert done.state == JobState.SUCCEEDED
     assert done.result == {"recorded": queued.id}
-    assert done.progress == 100 and done.attempts == 1 and done.locked_by is None
+    assert done.progress == 100
+    assert done.attempts == 1
+    assert done.locked_by is None
     assert (await Job.get(id=later.id)).state == JobState.QUEUED
     assert [r["job_id"] for r in await handlers.runs("tests.record")] == [queued.id]
 
@@ -100,7 +105,8 @@ async def test_two_worker_processes_never_run_a_job_twice() -> None:
 async def test_job_of_a_dead_worker_is_taken_over_when_its_lease_expires() -> None:
     queued = await enqueue("tests.record", {})
     [taken] = await claim("worker-that-died", limit=1, lease_seconds=60, kinds=handlers.TEST_KINDS)
-    assert taken.id == queued.id and taken.state == JobState.RUNNING
+    assert taken.id == queued.id
+    assert taken.state == JobState.RUNNING
 
     # While the lease holds, nobody else may run it.
     assert await run_due(kinds=handlers.TEST_KINDS) == 0
@@ -121,7 +127,8 @@ async def test_failing_job_retries_with_growing_backoff_then_goes_dead() -> None
     assert await run_due(kinds=handlers.TEST_KINDS) == 1
     for attempt in (1, 2):
         row = await Job.get(id=failing.id)
-        assert row.state == JobState.FAILED and row.attempts == attempt
+        assert row.state == JobState.FAILED
+        assert row.attempts == attempt
         assert "演示失败" in (row.last_error or "")
         delays.append(row.run_at - row.updated_at)
         # Not due yet: the backoff holds it back.
@@ -130,7 +137,8 @@ async def test_failing_job_retries_with_growing_backoff_then_goes_dead() -> None
 
     assert timedelta(0) < delays[0] < delays[1]
     dead = await Job.get(id=failing.id)
-    assert dead.state == JobState.DEAD and dead.attempts == 3
+    assert dead.state == JobState.DEAD
+    assert dead.attempts == 3
     assert "演示失败" in (dead.last_error or "")
     assert dead.finished_at is not None
     far_future = now_utc() + timedelta(days=30)
@@ -138,7 +146,8 @@ async def test_failing_job_retries_with_growing_backoff_then_goes_dead() -> None
     assert (await count_by_state())["dead"] >= 1
 
     revived = await retry_job(job_id=failing.id)
-    assert revived.state == JobState.QUEUED and revived.attempts == 0
+    assert revived.state == JobState.QUEUED
+    assert revived.attempts == 0
 
 
 async def test_worker_finishes_its_running_job_when_told_to_stop() -> None:
@@ -160,7 +169,8 @@ async def test_worker_finishes_its_running_job_when_told_to_stop() -> None:
             proc.kill()
     assert proc.returncode == 0, out
     done = await Job.get(id=slow.id)
-    assert done.state == JobState.SUCCEEDED and done.attempts == 1
+    assert done.state == JobState.SUCCEEDED
+    assert done.attempts == 1
     assert [r["job_id"] for r in await handlers.runs("tests.record")] == [slow.id]
 
 
@@ -193,4 +203,6 @@ async def test_progress_of_a_running_job_is_visible() -> None:
     handlers.progress_may_finish.set()
     assert await runner == 1
     done = await Job.get(id=long.id)
-    assert done.state == JobState.SUCCEEDED and done.progress == 100 and done.result == "done"
+    assert done.state == JobState.SUCCEEDED
+    assert done.progress == 100
+    assert done.result == "done"

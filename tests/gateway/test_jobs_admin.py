@@ -52,10 +52,13 @@ async def test_admin_lists_dead_jobs_with_their_last_error(api: httpx.AsyncClien
     body = response.json()
     assert [item["id"] for item in body["items"]] == [dead.id]
     item = body["items"][0]
-    assert item["state"] == "dead" and item["state_label"] == "已放弃"
+    assert item["state"] == "dead"
+    assert item["state_label"] == "已放弃"
     assert "演示失败" in item["last_error"]
-    assert item["attempts"] == 1 and item["max_attempts"] == 1
-    assert body["counts"]["dead"] >= 1 and set(body["counts"]) == {s.value for s in JobState}
+    assert item["attempts"] == 1
+    assert item["max_attempts"] == 1
+    assert body["counts"]["dead"] >= 1
+    assert set(body["counts"]) == {s.value for s in JobState}
 
 
 async def test_admin_retries_a_dead_job_and_the_retry_is_audited(
@@ -67,10 +70,12 @@ async def test_admin_retries_a_dead_job_and_the_retry_is_audited(
     response = await api.post(f"/api/v1/admin/jobs/{dead.id}/retry", headers=headers)
 
     assert response.status_code == 200, response.text
-    assert response.json()["state"] == "queued" and response.json()["attempts"] == 0
+    assert response.json()["state"] == "queued"
+    assert response.json()["attempts"] == 0
     assert (await Job.get(id=dead.id)).state == JobState.QUEUED
     audit = await AuditRecord.filter(action="jobs.retry", target_id=str(dead.id)).first()
-    assert audit is not None and audit.actor_name == "admin"
+    assert audit is not None
+    assert audit.actor_name == "admin"
     # Queued again: it runs (and here fails again) like any due job.
     assert await run_due(kinds=["tests.fail"]) == 1
 
@@ -119,8 +124,10 @@ async def test_console_page_shows_states_progress_and_retries(server_url: str) -
 
         page = await browser.get("/console/jobs", params={"kind": "tests.fail"})
         assert page.status_code == 200
-        assert "后台任务" in page.text and "已放弃" in page.text
-        assert "<progress" in page.text and "重新执行" in page.text
+        assert "后台任务" in page.text
+        assert "已放弃" in page.text
+        assert "<progress" in page.text
+        assert "重新执行" in page.text
         csrf = csrf_from(page.text)
 
         done = await browser.post(
@@ -133,7 +140,8 @@ async def test_console_page_shows_states_progress_and_retries(server_url: str) -
         assert (await Job.get(id=dead.id)).state == JobState.QUEUED
 
         fragment = await browser.get("/console/jobs", headers={"HX-Request": "true"})
-        assert "<html" not in fragment.text and "<table" in fragment.text
+        assert "<html" not in fragment.text
+        assert "<table" in fragment.text
 
 
 async def test_console_jobs_page_is_not_for_village_staff(server_url: str) -> None:

@@ -9,7 +9,8 @@ async def test_county_has_27_departments_with_short_codes(db: None) -> None:
     departments = await org.list_departments()
     assert len(departments) == 27
     by_code = {d.code: d for d in departments}
-    assert by_code["jyj"].name == "蒙城县教育局" and by_code["jyj"].short_name == "县教育局"
+    assert by_code["jyj"].name == "蒙城县教育局"
+    assert by_code["jyj"].short_name == "县教育局"
     assert {"zfb", "mzj", "rsj", "wjw", "nyncj", "ybj", "sjzyj", "swj"} <= set(by_code)
     assert [d.sort_order for d in departments] == sorted(d.sort_order for d in departments)
 

@@ -65,7 +65,8 @@ async def test_repeated_failures_lock_the_username_with_a_chinese_retry_time(api
         "/api/v1/admin/session", json={"username": "editor", "password": "Nope#12345678"}
     )
     error = assert_error(response, 429, "login_locked")
-    assert "分钟后" in error["message"] and "再试" in error["message"]
+    assert "分钟后" in error["message"]
+    assert "再试" in error["message"]
     assert error["retry_after"] == 900
     assert response.headers["Retry-After"] == "900"
 
@@ -206,4 +207,5 @@ async def test_a_huge_body_is_refused_with_413(server_url):
     writer.close()
     assert head.startswith(b"HTTP/1.1 413"), head
     error = json.loads(body)["error"]
-    assert error["code"] == "payload_too_large" and error["message"]
+    assert error["code"] == "payload_too_large"
+    assert error["message"]

@@ -45,7 +45,8 @@ async def test_admin_saves_auto_replies_and_a_keyword_is_answered(api, db):
     assert await AuditRecord.filter(action="matrix.account.update", target_id=code).exists()
 
     shown = await api.get(saved.headers["location"], headers=headers)
-    assert "自动回复已保存" in shown.text and "MENU_GUIDE=办事指南请看菜单" in shown.text
+    assert "自动回复已保存" in shown.text
+    assert "MENU_GUIDE=办事指南请看菜单" in shown.text
     peer = await peer_for(code)
     answer = await peer.post(api, text_xml("oReplyFan" + code, "请问今年招生吗"))
     assert "招生信息请见公告" in answer.text

@@ -168,7 +168,9 @@ async def test_a_message_that_cannot_be_stored_fails_alone(db):
         )
     finally:
         await stop_writer()
-    assert results[0] is None and results[2] is None and results[3] is None
+    assert results[0] is None
+    assert results[2] is None
+    assert results[3] is None
     assert isinstance(results[1], StorageUnavailable)
     keys = [m.dedupe_key for m in good]
     assert await InboxMessage.filter(dedupe_key__in=keys).count() == 3

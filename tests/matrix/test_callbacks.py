@@ -64,7 +64,9 @@ async def test_follower_message_from_the_sandbox_lands_in_the_inbox(api, sandbox
     headers = await _admin(api)
     listing = await api.get("/api/v1/admin/inbox", params={"account": "mcmz"}, headers=headers)
     items = [m for m in listing.json()["items"] if m["content"] == "请问低保怎么申请？"]
-    assert items and items[0]["follower"] != fan and items[0]["follower"].startswith(fan[:4])
+    assert items
+    assert items[0]["follower"] != fan
+    assert items[0]["follower"].startswith(fan[:4])
 
 
 async def test_image_and_voice_messages_land_in_the_inbox(sandbox, db):
@@ -77,7 +79,8 @@ async def test_image_and_voice_messages_land_in_the_inbox(sandbox, db):
         assert response.json()["delivered"] is True, response.text
     rows = {r.msg_type: r for r in await InboxMessage.filter(openid=fan)}
     assert set(rows) == {"image", "voice"}
-    assert rows["image"].media_id and rows["voice"].media_id
+    assert rows["image"].media_id
+    assert rows["voice"].media_id
     assert rows["voice"].content == "我想咨询疫苗接种"
 
 
@@ -99,7 +102,8 @@ async def test_wechat_retries_are_stored_once(api, db):
     xml = text_xml(fan, "重复的消息", msg_id=77_000_000_000 + secrets.randbelow(10**9))
     for _ in range(3):  # WeChat resends with a new nonce and timestamp
         response = await peer.post(api, xml)
-        assert response.status_code == 200 and response.text == "success"
+        assert response.status_code == 200
+        assert response.text == "success"
     assert await InboxMessage.filter(openid=fan).count() == 1
 
 
@@ -261,14 +265,16 @@ async def test_keyword_message_is_answered_automatically(api, sandbox, db):
     assert outcome["delivered"] is True
     assert "办事指南" in str(outcome["reply"])
     row = await InboxMessage.get(openid=fan)
-    assert row.auto_replied and row.status == "closed"
+    assert row.auto_replied
+    assert row.status == "closed"
 
 
 async def test_plaintext_click_reply_is_plain_xml(api, db):
     peer = await peer_for("mcty")
     response = await peer.post(api, event_xml(openid(), "CLICK", "MENU_GUIDE"))
     assert response.status_code == 200
-    assert "<Encrypt>" not in response.text and "办事指南" in response.text
+    assert "<Encrypt>" not in response.text
+    assert "办事指南" in response.text
 
 
 async def test_subscribe_and_unsubscribe_keep_follower_counts(api, sandbox, db):
@@ -286,7 +292,8 @@ async def test_subscribe_and_unsubscribe_keep_follower_counts(api, sandbox, db):
     follower = await Follower.get(account_id=account.id, openid=fan)
     assert follower.subscribed
     daily = await FollowerDaily.filter(account_id=account.id).order_by("-day").first()
-    assert daily.follower_count == start + 1 and daily.subscribes >= 1
+    assert daily.follower_count == start + 1
+    assert daily.subscribes >= 1
 
     unsub = await sandbox.post(
         "/sandbox/follower-event",
@@ -347,7 +354,8 @@ async def test_publish_and_mass_send_results_are_stored_as_platform_events(api, 
         for e in await PlatformEvent.filter(event_type="MASSSENDJOBFINISH")
         if e.payload.get("MsgID") == msg_id
     ]
-    assert len(stored) == 1 and stored[0].payload["SentCount"] == "98"
+    assert len(stored) == 1
+    assert stored[0].payload["SentCount"] == "98"
 
 
 async def _admin(api):

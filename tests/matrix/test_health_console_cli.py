@@ -4,38 +4,54 @@ import json
 import secrets
 import time
 
+import pytest
+
+from matrix.demo import published_days_ago
 from matrix.models import Account, FollowerDaily
-from matrix.service.common import today_local
+from matrix.service.common import local_date, now_utc, today_local
 from matrix.service.health import snapshot_followers
 from tests.conftest import assert_error
 from tests.conftest import run_cli as _cli
 from tests.matrix.matrix_helpers import peer_for, sign_in, text_xml, unique_appid, unique_code
 
 
+@pytest.mark.dates
 async def test_health_flags_stale_accounts_and_overdue_messages(api, db):
     peer = await peer_for("mcsjzy")
-    ten_days_ago = int(time.time()) - 10 * 86400
+    # A month back holds more than 3 working days whatever the holidays (Spring Festival's
+    # nine days included), so the message is overdue on any date.
+    month_ago = int(time.time()) - 30 * 86400
     fan = "o" + secrets.token_hex(12)
     assert (
-        await peer.post(api, text_xml(fan, "数据开放目录在哪？", created=ten_days_ago))
+        await peer.post(api, text_xml(fan, "数据开放目录在哪？", created=month_ago))
     ).text == "success"
+    # Publication days count county calendar days: set the date here rather than trust the
+    # seed's, which a run started before midnight made on the day before.
+    published = published_days_ago(12, now_utc())
+    await Account.filter(code="mcggzy").update(last_published_at=published)
+    # The hourly snapshot has run today: the seed's 30 days of trend end on the seed's day.
+    await snapshot_followers()
     headers = await sign_in(api, "editor")
+    days_before = (today_local() - local_date(published)).days
     response = await api.get("/api/v1/admin/accounts/health", headers=headers)
+    days_after = (today_local() - local_date(published)).days
     assert response.status_code == 200, response.text
     body = response.json()
     rows = {r["code"]: r for r in body["accounts"]}
     assert rows["mcggzy"]["health"]["level"] == "warning"
-    assert rows["mcggzy"]["health"]["days_since_publication"] == 12
+    assert rows["mcggzy"]["health"]["days_since_publication"] in {days_before, days_after}
     assert rows["mctj"]["health"]["level"] == "failing"
     assert any("不合格" in p for p in rows["mctj"]["health"]["problems"])
     assert rows["mcfb"]["health"]["level"] == "ok"
     overdue = rows["mcsjzy"]["health"]
-    assert overdue["overdue_messages"] >= 1 and overdue["level"] != "ok"
+    assert overdue["overdue_messages"] >= 1
+    assert overdue["level"] != "ok"
     assert any("3 个工作日" in p for p in overdue["problems"])
     assert rows["mcmp"]["health"]["publication"] == "n/a"
     assert len(rows["mcfb"]["follower_trend"]) >= 30
     assert body["summary"]["accounts"] == len(rows)
-    assert body["summary"]["failing"] >= 1 and body["summary"]["warning"] >= 1
+    assert body["summary"]["failing"] >= 1
+    assert body["summary"]["warning"] >= 1
     assert rows["mcfb"]["token_state"]["state"] in ("none", "valid")
 
 
@@ -51,19 +67,23 @@ async def test_token_state_shows_a_fetched_token(api, db):
     assert rows["mcjy"]["token_state"]["expires_in"] > 7000
 
 
+@pytest.mark.dates
 async def test_daily_snapshot_records_todays_follower_count(db):
-    await snapshot_followers()
+    day = today_local()  # one day throughout, even if the test runs across midnight
+    await snapshot_followers(day=day)
     account = await Account.get(code="mcfb")
-    row = await FollowerDaily.get(account_id=account.id, day=today_local())
+    row = await FollowerDaily.get(account_id=account.id, day=day)
     assert row.follower_count == account.follower_count
-    assert await snapshot_followers() == 0  # nothing changed, nothing written
+    assert await snapshot_followers(day=day) == 0  # nothing changed, nothing written
 
 
 async def test_console_matrix_page_shows_health_and_charts(api, db):
     headers = await sign_in(api, "editor")
     page = await api.get("/console/matrix", headers=headers)
     assert page.status_code == 200
-    assert "蒙城发布" in page.text and "不合格" in page.text and "<svg" in page.text
+    assert "蒙城发布" in page.text
+    assert "不合格" in page.text
+    assert "<svg" in page.text
     detail = await api.get("/console/matrix/accounts/mcjy", headers=headers)
     assert detail.status_code == 200
     assert "/wechat/callback/mcjy" in detail.text
@@ -96,7 +116,8 @@ async def test_console_add_form_shows_field_errors_then_creates(api, db):
     }
     bad = await api.post("/console/matrix/accounts", data=form, headers=headers)
     assert bad.status_code == 422
-    assert "wx 加 16 位十六进制" in bad.text and "43 位" in bad.text
+    assert "wx 加 16 位十六进制" in bad.text
+    assert "43 位" in bad.text
     assert "s3cret-value-123" not in bad.text  # the secret is not echoed back
     form.update(appid=unique_appid(), encoding_aes_key="")
     good = await api.post("/console/matrix/accounts", data=form, headers=headers)
@@ -115,7 +136,9 @@ async def test_console_inbox_lists_messages_with_masked_followers(api, sandbox, 
     headers = await sign_in(api, "admin")
     page = await api.get("/console/inbox", params={"account": "mcga"}, headers=headers)
     assert page.status_code == 200
-    assert "户籍迁移咨询" in page.text and fan not in page.text and fan[:4] in page.text
+    assert "户籍迁移咨询" in page.text
+    assert fan not in page.text
+    assert fan[:4] in page.text
     assert_error(await api.get("/api/v1/admin/accounts/health"), 401)
 
 
@@ -127,7 +150,8 @@ def test_account_show_prints_what_wechat_needs():
     assert data["callback_url"].endswith("/wechat/callback/mcjy")
     assert len(data["encoding_aes_key"]) == 43
     listing = _cli("account", "list")
-    assert listing.returncode == 0 and "蒙城教育" in listing.stdout
+    assert listing.returncode == 0
+    assert "蒙城教育" in listing.stdout
     missing = _cli("account", "show", "nosuch")
     assert missing.returncode == 1
 

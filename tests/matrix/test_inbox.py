@@ -4,6 +4,8 @@ import secrets
 import time
 from datetime import timedelta
 
+import pytest
+
 from gateway.audit import AuditRecord
 from matrix.models import Account, Follower, InboxMessage
 from matrix.service.common import now_utc
@@ -26,6 +28,7 @@ async def follower_writes(sandbox, code: str, content: str) -> InboxMessage:
     return await InboxMessage.get(openid=fan)
 
 
+@pytest.mark.dates
 async def test_reply_within_48_hours_reaches_the_follower(api, sandbox, db):
     message = await follower_writes(sandbox, "mcjy", "请问小学入学需要哪些材料？")
     headers = await sign_in(api, "editor")
@@ -42,7 +45,8 @@ async def test_reply_within_48_hours_reaches_the_follower(api, sandbox, db):
     account = await Account.get(code="mcjy")
     outbox = (await sandbox.get("/sandbox/outbox", params={"appid": account.appid})).json()
     sent = [m for m in outbox["messages"] if m["to"] == message.openid]
-    assert sent and "户口簿" in str(sent[0]["content"])
+    assert sent
+    assert "户口簿" in str(sent[0]["content"])
     assert await AuditRecord.exists(action="matrix.inbox.reply", target_id=str(message.id))
     # A second reply to the same message is refused.
     assert_error(
@@ -97,7 +101,8 @@ async def test_reply_outside_our_own_record_of_the_window_is_not_sent(api, sandb
     )
     assert "草稿" in error["message"]
     await message.refresh_from_db()
-    assert message.reply_text == "下月发放。" and message.status == "new"
+    assert message.reply_text == "下月发放。"
+    assert message.status == "new"
     outbox = (await sandbox.get("/sandbox/outbox", params={"appid": peer.appid})).json()
     assert not [m for m in outbox["messages"] if m["to"] == fan]
 
@@ -129,7 +134,8 @@ async def test_department_staff_see_and_answer_only_their_department(api, sandbo
         await api.get("/api/v1/admin/inbox", params={"per_page": 100}, headers=headers)
     ).json()
     ids = {m["id"] for m in listing["items"]}
-    assert edu.id in ids and civil.id not in ids
+    assert edu.id in ids
+    assert civil.id not in ids
     assert {m["responsible_department"] for m in listing["items"]} == {"jyj"}
     # Asking for another department still shows only their own.
     other = (
@@ -159,7 +165,8 @@ async def test_department_staff_see_and_answer_only_their_department(api, sandbo
     )
     assert reply.status_code == 200, reply.text
     record = await AuditRecord.filter(action="matrix.inbox.assign", target_id=str(civil.id)).first()
-    assert record.detail == {"from": "mzj", "to": "jyj"} and record.actor_name == "editor"
+    assert record.detail == {"from": "mzj", "to": "jyj"}
+    assert record.actor_name == "editor"
 
 
 async def test_inbox_filters_and_bad_queries(api, sandbox, db):
@@ -223,4 +230,5 @@ async def test_assign_and_reply_validate_their_input(api, sandbox, db):
         400,
     )
     await message.refresh_from_db()
-    assert message.status == "new" and message.reply_text is None
+    assert message.status == "new"
+    assert message.reply_text is None

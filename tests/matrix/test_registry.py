@@ -39,7 +39,8 @@ async def test_demo_county_has_27_department_accounts_and_the_mini_program(api, 
     assert len(departments) >= 27
     first = accounts["mcjy"]
     assert first["callback_url"].endswith("/wechat/callback/mcjy")
-    assert "token_state" in first and first["health"]["level"] in ("ok", "warning", "failing")
+    assert "token_state" in first
+    assert first["health"]["level"] in ("ok", "warning", "failing")
 
 
 async def test_bad_account_fields_are_named_one_by_one(api, db):
@@ -92,9 +93,12 @@ async def test_secrets_are_encrypted_at_rest_and_never_returned(api, db):
     assert response.status_code == 201, response.text
     account = response.json()["account"]
     text = response.text
-    assert SECRET not in text and AES_KEY not in text
-    assert account["has_secret"] and account["has_encoding_aes_key"]
-    assert "secret" not in account and "token" not in account
+    assert SECRET not in text
+    assert AES_KEY not in text
+    assert account["has_secret"]
+    assert account["has_encoding_aes_key"]
+    assert "secret" not in account
+    assert "token" not in account
 
     rows = await Account.filter(code=body["code"]).values_list(
         "secret_encrypted", "aes_key_encrypted", "callback_token_encrypted"
@@ -102,18 +106,23 @@ async def test_secrets_are_encrypted_at_rest_and_never_returned(api, db):
     raw_secret, raw_key, raw_token = rows[0]
     token = crypto.decrypt(raw_token)
     assert token not in raw_token
-    assert SECRET not in raw_secret and AES_KEY not in raw_key
+    assert SECRET not in raw_secret
+    assert AES_KEY not in raw_key
     assert crypto.decrypt(raw_secret) == SECRET
     assert crypto.decrypt(raw_key) == AES_KEY
     # A Token was generated: 32 letters and digits.
-    assert token.isalnum() and len(token) == 32
+    assert token.isalnum()
+    assert len(token) == 32
 
     detail = await api.get(f"/api/v1/admin/accounts/{body['code']}", headers=headers)
     listing = await api.get("/api/v1/admin/accounts", headers=headers)
     for text in (detail.text, listing.text):
-        assert SECRET not in text and AES_KEY not in text and token not in text
+        assert SECRET not in text
+        assert AES_KEY not in text
+        assert token not in text
 
-    assert not _logs_contain(SECRET) and not _logs_contain(AES_KEY)
+    assert not _logs_contain(SECRET)
+    assert not _logs_contain(AES_KEY)
 
 
 def _logs_contain(text: str) -> bool:
@@ -151,7 +160,8 @@ async def test_changes_leave_audit_records_without_secrets(api, db):
     assert all(r.actor_name == "admin" for r in records)
     assert records[1].detail == {"changed": ["name", "safe_mode"]}
     for r in records:
-        assert SECRET not in str(r.detail) and new_secret not in str(r.detail)
+        assert SECRET not in str(r.detail)
+        assert new_secret not in str(r.detail)
 
 
 async def test_duplicate_code_or_appid_is_a_conflict(api, db):
@@ -180,7 +190,8 @@ async def test_patch_with_bad_fields_changes_nothing(api, db):
         await api.patch("/api/v1/admin/accounts/nosuch", json={"name": "x"}, headers=headers), 404
     )
     account = await Account.get(code="mcjy")
-    assert account.appid.startswith("wx") and len(account.appid) == 18
+    assert account.appid.startswith("wx")
+    assert len(account.appid) == 18
 
 
 async def test_editors_read_accounts_but_cannot_change_them(api, db):

@@ -52,7 +52,8 @@ async def test_a_new_accounts_token_is_stored_encrypted_and_callbacks_still_veri
 
     # Plaintext mode: the Token alone signs WeChat's callbacks; the server still checks them.
     peer = await peer_for(code)
-    assert peer.token == token and not peer.safe_mode
+    assert peer.token == token
+    assert not peer.safe_mode
     assert (await peer.post(api, text_xml("oTokenFan" + uuid.uuid4().hex[:8], "你好"))).text == (
         "success"
     )

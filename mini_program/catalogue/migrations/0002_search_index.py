@@ -1,5 +1,7 @@
 # Full-text search over catalogue_search: an FTS5 table (SQLite) or a tsvector column with a GIN
 # index (PostgreSQL). Raw SQL differs per dialect, so it runs as Python that asks the editor.
+from typing import Any
+
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
@@ -37,22 +39,22 @@ POSTGRES_BACKWARD = [
 ]
 
 
-def _is_postgres(schema_editor) -> bool:
+def _is_postgres(schema_editor: Any) -> bool:
     return "postgres" in type(schema_editor).__module__ or "asyncpg" in type(
         schema_editor.client
     ).__module__
 
 
-async def _run(schema_editor, sqlite_sql, postgres_sql) -> None:
+async def _run(schema_editor: Any, sqlite_sql: list[str], postgres_sql: list[str]) -> None:
     for sql in postgres_sql if _is_postgres(schema_editor) else sqlite_sql:
         await schema_editor.client.execute_script(sql)
 
 
-async def forward(apps, schema_editor) -> None:
+async def forward(apps: Any, schema_editor: Any) -> None:
     await _run(schema_editor, SQLITE_FORWARD, POSTGRES_FORWARD)
 
 
-async def backward(apps, schema_editor) -> None:
+async def backward(apps: Any, schema_editor: Any) -> None:
     await _run(schema_editor, SQLITE_BACKWARD, POSTGRES_BACKWARD)
 
 

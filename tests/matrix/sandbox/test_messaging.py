@@ -14,7 +14,13 @@ from matrix.wechat.errors import (
     SubscribeGrantError,
 )
 from tests.matrix.sandbox.test_publishing import jpeg
-from tests.matrix.wechat.support import SandboxApp, callback_receiver, eventually, register_app
+from tests.matrix.wechat.support import (
+    SandboxApp,
+    callback_receiver,
+    eventually,
+    pin_clock,
+    register_app,
+)
 
 
 async def _draft(app: SandboxApp) -> str:
@@ -62,17 +68,20 @@ async def test_group_send_is_idempotent_by_clientmsgid(
 
         event = (await eventually(finished))[0]
         assert event["MsgID"] == sent["msg_id"]
-        assert event["Status"] == "sendsuccess" and event["SentCount"] == "1"
+        assert event["Status"] == "sendsuccess"
+        assert event["SentCount"] == "1"
     outbox = (
         await sandbox.get("/sandbox/outbox", params={"appid": app.appid, "kind": "mass"})
     ).json()
     assert outbox["count"] == 1
 
 
+@pytest.mark.dates
 async def test_subscription_account_may_group_send_once_a_day(
     sandbox: httpx.AsyncClient, db: None
 ) -> None:
     app = await register_app(sandbox, "subscription")
+    await pin_clock(sandbox, app)  # both sends on one day, whatever the hour
     media_id = await _draft(app)
     await service.mass_send_all(**app.creds, media_id=media_id, clientmsgid="day-1")
     with pytest.raises(QuotaError) as caught:
@@ -82,11 +91,13 @@ async def test_subscription_account_may_group_send_once_a_day(
     await service.mass_send_all(**app.creds, media_id=media_id, clientmsgid="day-2")
 
 
+@pytest.mark.dates
 async def test_follower_receives_at_most_four_group_sends_a_month(
     sandbox: httpx.AsyncClient, db: None
 ) -> None:
     with callback_receiver() as receiver:
         app = await register_app(sandbox, "service", callback_url=receiver.url)
+        await pin_clock(sandbox, app)  # five sends within one month, whatever the date
         await _follow(sandbox, app, "oMonthly00001")
         media_id = await _draft(app)
         for n in range(5):
@@ -113,7 +124,8 @@ async def test_customer_service_reply_only_within_48_hours_of_the_follower_writi
         )
         assert wrote.json()["delivered"] is True
         message = receiver.decrypted(app)[0]
-        assert message["MsgType"] == "text" and message["Content"] == "请问低保怎么申请？"
+        assert message["MsgType"] == "text"
+        assert message["Content"] == "请问低保怎么申请？"
         assert message["FromUserName"] == "oWriter000001"
     await service.send_custom_text(**app.creds, openid="oWriter000001", content="请到乡镇民政办")
     await sandbox.post("/sandbox/clock", json={"appid": app.appid, "advance_seconds": 49 * 3600})

@@ -53,20 +53,23 @@ async def test_published_article_completes_and_its_event_reaches_the_callback(
             return status if status["publish_status"] == 0 else None
 
         status = await eventually(done)
-        assert status["article_id"] and len(status["article_urls"]) == 1
+        assert status["article_id"]
+        assert len(status["article_urls"]) == 1
 
         await eventually(lambda: receiver.received)
         event = receiver.decrypted(app)[0]
         assert event["Event"] == "PUBLISHJOBFINISH"
         info = event["PublishEventInfo"]
-        assert info["publish_id"] == publish_id and info["publish_status"] == "0"
+        assert info["publish_id"] == publish_id
+        assert info["publish_status"] == "0"
         assert info["article_id"] == status["article_id"]
         # The signature in the query is WeChat's: sha1 over token, timestamp and nonce.
         assert receiver.received[0].query["encrypt_type"] == "aes"
 
     article = await sandbox.get(status["article_urls"][0])
     assert "义务教育招生政策解读" in article.text
-    assert "<script>" not in article.text and "example.com" not in article.text
+    assert "<script>" not in article.text
+    assert "example.com" not in article.text
     assert image_url in article.text
 
 
@@ -92,7 +95,8 @@ async def test_review_rejection_is_reported_as_status_4(
         return status if status["publish_status"] != 1 else None
 
     status = await eventually(finished)
-    assert status["publish_status"] == 4 and status["fail_idx"] == [1]
+    assert status["publish_status"] == 4
+    assert status["fail_idx"] == [1]
 
 
 async def test_draft_rules_are_enforced(sandbox: httpx.AsyncClient, db: None) -> None:

@@ -67,7 +67,9 @@ async def test_calls_are_recorded_without_secrets(
         "/sandbox/calls", params={"appid": get_settings().mp_appid, "path": "/sns/jscode2session"}
     )
     calls = record.json()["calls"]
-    assert calls and calls[-1]["errcode"] == 0 and calls[-1]["method"] == "GET"
+    assert calls
+    assert calls[-1]["errcode"] == 0
+    assert calls[-1]["method"] == "GET"
     assert get_settings().mp_secret not in record.text
     assert code not in record.text
 

@@ -8,10 +8,11 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 import xmltodict
 
 from tests.conftest import GOVMATRIX, ROOT, free_port, wait_http
-from tests.matrix.wechat.support import callback_receiver, register_app
+from tests.matrix.wechat.support import callback_receiver, pin_clock, register_app
 
 
 async def _token(sandbox: httpx.AsyncClient, appid: str, secret: str) -> str:
@@ -34,7 +35,8 @@ async def test_previous_token_dies_five_minutes_after_a_refresh(
     app = await register_app(sandbox)
     first = await _token(sandbox, app.appid, app.secret)
     second = await _token(sandbox, app.appid, app.secret)
-    assert len(first) >= 120 and first != second
+    assert len(first) >= 120
+    assert first != second
     assert await _probe(sandbox, first) == 0
     await sandbox.post("/sandbox/clock", json={"appid": app.appid, "advance_seconds": 301})
     assert await _probe(sandbox, first) == 40001
@@ -59,13 +61,16 @@ async def test_token_errors_are_wechat_shaped(sandbox: httpx.AsyncClient) -> Non
     )
     assert wrong.json()["errcode"] == 40125
     unknown = await sandbox.get("/cgi-bin/no-such-api")
-    assert unknown.status_code == 200 and unknown.json()["errcode"] == 40066
+    assert unknown.status_code == 200
+    assert unknown.json()["errcode"] == 40066
 
 
+@pytest.mark.dates
 async def test_stable_token_is_stable_and_force_refresh_is_limited(
     sandbox: httpx.AsyncClient,
 ) -> None:
     app = await register_app(sandbox)
+    await pin_clock(sandbox, app)  # twenty 31-second steps must stay within one day
     body = {"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
 
     async def stable(force: bool = False) -> dict:
@@ -98,7 +103,8 @@ async def test_calls_record_paths_and_errcodes_but_no_secrets(
         ("GET", "/cgi-bin/token", 0),
         ("GET", "/cgi-bin/getcallbackip", 0),
     ]
-    assert app.secret not in record.text and token not in record.text
+    assert app.secret not in record.text
+    assert token not in record.text
 
 
 async def test_controls_reject_bad_input_with_field_errors(sandbox: httpx.AsyncClient) -> None:
@@ -106,7 +112,8 @@ async def test_controls_reject_bad_input_with_field_errors(sandbox: httpx.AsyncC
         "/sandbox/apps",
         json={"appid": "wx1234567890abcdef", "secret": "s", "kind": "blog", "name": "x"},
     )
-    assert bad_app.status_code == 422 and "kind" in bad_app.json()["error"]["fields"]
+    assert bad_app.status_code == 422
+    assert "kind" in bad_app.json()["error"]["fields"]
     bad_key = await sandbox.post(
         "/sandbox/apps",
         json={
@@ -147,9 +154,11 @@ async def test_follower_events_are_signed_in_plaintext_mode(sandbox: httpx.Async
     expected = hashlib.sha1(
         "".join(sorted([app.token, query["timestamp"], query["nonce"]])).encode()
     ).hexdigest()
-    assert query["signature"] == expected and "encrypt_type" not in query
+    assert query["signature"] == expected
+    assert "encrypt_type" not in query
     event = xmltodict.parse(received.body)["xml"]
-    assert event["Event"] == "CLICK" and event["EventKey"] == "MENU_POLICY"
+    assert event["Event"] == "CLICK"
+    assert event["EventKey"] == "MENU_POLICY"
 
 
 async def test_follower_message_returns_the_products_decrypted_reply(
@@ -168,8 +177,11 @@ async def test_follower_message_returns_the_products_decrypted_reply(
 async def test_page_lists_accounts_in_chinese(sandbox: httpx.AsyncClient) -> None:
     await register_app(sandbox, "subscription")
     page = await sandbox.get("/sandbox/")
-    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert "微信沙箱" in page.text and "测试账号" in page.text and "订阅号" in page.text
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert "微信沙箱" in page.text
+    assert "测试账号" in page.text
+    assert "订阅号" in page.text
 
 
 def test_state_survives_a_restart(tmp_path: Path) -> None:

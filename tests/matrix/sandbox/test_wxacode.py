@@ -22,7 +22,8 @@ async def test_code_is_a_png_that_decodes_to_the_scene_and_page(
         **app.creds, scene="hall=01&w=3", page="pages/hall/window", width=280
     )
     image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG" and image.size == (280, 280)
+    assert image.format == "PNG"
+    assert image.size == (280, 280)
     decoded = [r.text for r in zxingcpp.read_barcodes(image)]
     assert decoded == ["scene=hall=01&w=3&page=pages/hall/window"]
     # wxa hard-codes its host in wechatpy: reaching the sandbox proves the transport redirect.

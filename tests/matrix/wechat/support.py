@@ -65,6 +65,18 @@ async def register_app(
     return app
 
 
+# A Wednesday morning in mid-month: hours from any day's or month's end.
+PINNED_MORNING = "2026-06-10T10:00:00+08:00"
+
+
+async def pin_clock(sandbox: httpx.AsyncClient, app: SandboxApp, at: str = PINNED_MORNING) -> None:
+    """Set one app's sandbox clock to a fixed morning, for tests whose meaning depends on the
+    date (daily and monthly quotas): run a few minutes before midnight, they would otherwise
+    see the day change under them."""
+    response = await sandbox.post("/sandbox/clock", json={"appid": app.appid, "at": at})
+    assert response.status_code == 200, response.text
+
+
 async def recorded(sandbox: httpx.AsyncClient, appid: str, path: str) -> list[dict[str, Any]]:
     response = await sandbox.get("/sandbox/calls", params={"appid": appid, "path": path})
     return response.json()["calls"]

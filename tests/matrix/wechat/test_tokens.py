@@ -140,5 +140,6 @@ async def test_token_state_never_shows_the_token(sandbox: httpx.AsyncClient, db:
     assert (await service.token_state(appid=app.appid))["state"] == "none"
     await service.get_callback_ip(**app.creds)
     state = await service.token_state(appid=app.appid)
-    assert state["state"] == "valid" and 6000 < state["expires_in"] <= 7200
+    assert state["state"] == "valid"
+    assert 6000 < state["expires_in"] <= 7200
     assert set(state) == {"state", "expires_in"}

@@ -33,7 +33,8 @@ async def test_login_with_a_fresh_code_opens_a_session_and_creates_the_resident(
     assert resident["openid_masked"].startswith("oLo")
     assert resident["created_at"].endswith("+08:00")
     stored = await Resident.get(openid="oLoginHappy0001")
-    assert stored.id == resident["id"] and stored.last_login_at is not None
+    assert stored.id == resident["id"]
+    assert stored.last_login_at is not None
     # WeChat's session_key never reaches the phone.
     assert "session_key" not in response.text
 

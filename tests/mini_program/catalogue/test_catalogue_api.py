@@ -32,7 +32,8 @@ async def test_domain_list_has_all_28_domains_with_item_counts(api: httpx.AsyncC
 async def test_domain_items_are_paginated(api: httpx.AsyncClient) -> None:
     domain = await _domain(api, "义务教育")
     first = (await api.get(f"{MP}/domains/{domain['id']}/items", params={"page_size": 3})).json()
-    assert first["page"] == 1 and first["page_size"] == 3
+    assert first["page"] == 1
+    assert first["page_size"] == 3
     assert first["total"] == domain["item_count"]
     assert len(first["items"]) == 3
     assert first["domain"]["name"] == "义务教育"
@@ -41,7 +42,8 @@ async def test_domain_items_are_paginated(api: httpx.AsyncClient) -> None:
     ).json()
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
     past_end = await api.get(f"{MP}/domains/{domain['id']}/items", params={"page": 999})
-    assert past_end.status_code == 200 and past_end.json()["items"] == []
+    assert past_end.status_code == 200
+    assert past_end.json()["items"] == []
 
 
 async def test_bad_page_numbers_get_field_errors_not_500(api: httpx.AsyncClient) -> None:
@@ -84,7 +86,8 @@ async def test_item_detail_shows_every_standard_column_and_its_documents(
     titles = [d["title"] for d in item["documents"]]
     assert "蒙城县2026年义务教育阶段学校招生入学工作实施方案" in titles
     doc = next(d for d in item["documents"] if d["doc_no"] == "蒙教〔2026〕8号")
-    assert doc["validity"] == "有效" and doc["is_normative"] is True
+    assert doc["validity"] == "有效"
+    assert doc["is_normative"] is True
 
 
 async def test_document_detail_has_dates_body_attachments_and_interpretation(
@@ -101,8 +104,10 @@ async def test_document_detail_has_dates_body_attachments_and_interpretation(
         "2026-04-01",
     )
     assert doc["validity"] == "有效"
-    assert doc["body"].count("\n") >= 3 and "低保" in doc["body"]
-    assert doc["attachments"] and {"name", "url", "size"} <= set(doc["attachments"][0])
+    assert doc["body"].count("\n") >= 3
+    assert "低保" in doc["body"]
+    assert doc["attachments"]
+    assert {"name", "url", "size"} <= set(doc["attachments"][0])
     assert doc["interpretations"][0]["title"].endswith("政策解读")
     assert {i["domain_id"] for i in doc["items"]}
 
@@ -117,7 +122,8 @@ async def test_normative_document_query_filters(api: httpx.AsyncClient) -> None:
     assert by_issuer["total"] >= 3
     assert all("教育局" in d["issuer"] for d in by_issuer["items"])
     by_title = (await api.get(f"{MP}/documents", params={"title": "养老"})).json()
-    assert by_title["items"] and all("养老" in d["title"] for d in by_title["items"])
+    assert by_title["items"]
+    assert all("养老" in d["title"] for d in by_title["items"])
     for spelling in ("蒙政办[2026]12号", "蒙政办(2026)12号", "蒙政办（2026）12号"):
         hit = (await api.get(f"{MP}/documents", params={"doc_no": spelling})).json()
         assert [d["doc_no"] for d in hit["items"]] == ["蒙政办〔2026〕12号"], spelling
@@ -152,4 +158,5 @@ async def test_blank_search_and_reversed_dates_name_the_field_to_fix(
     error = assert_error(reversed_range, 422, "invalid")
     assert error["fields"] == {"to": "截止日期不能早于起始日期"}
     same_day = await api.get(f"{MP}/documents", params={"from": "2026-05-12", "to": "2026-05-12"})
-    assert same_day.status_code == 200 and same_day.json()["total"] >= 1
+    assert same_day.status_code == 200
+    assert same_day.json()["total"] >= 1

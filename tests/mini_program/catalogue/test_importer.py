@@ -12,10 +12,10 @@ import pytest
 from openpyxl import Workbook
 
 from mini_program.catalogue import service
-from mini_program.catalogue.data.sample_workbook import write_domain_sheet
 from mini_program.catalogue.importer import CatalogueFileError, import_catalogue
 from mini_program.catalogue.models import CatalogueItem, Domain
 from tests.conftest import GOVMATRIX, ROOT, TEST_ENV, run_cli
+from tests.mini_program.catalogue.workbooks import write_domain_sheet
 
 BASIS = "《全民健身条例》"
 ROWS = [
@@ -49,11 +49,16 @@ async def test_import_reads_title_merged_cells_and_ticks(db: None, tmp_path: Pat
     assert set(items) == {"游泳馆开放时间", "篮球馆开放时间", "全民健身运动会报名"}
     # 一级事项 was merged down the column: every row got it.
     assert items["篮球馆开放时间"].level1 == "导入测试·场馆"
-    assert items["篮球馆开放时间"].level_town and items["篮球馆开放时间"].level_county
+    assert items["篮球馆开放时间"].level_town
+    assert items["篮球馆开放时间"].level_county
     event = items["全民健身运动会报名"]
-    assert event.audience_all and event.audience_specific
-    assert event.mode_active and event.mode_on_request and not event.level_town
-    assert event.subject == "县文化旅游体育局" and event.basis == BASIS
+    assert event.audience_all
+    assert event.audience_specific
+    assert event.mode_active
+    assert event.mode_on_request
+    assert not event.level_town
+    assert event.subject == "县文化旅游体育局"
+    assert event.basis == BASIS
     found = await service.get_item(item_id=event.id)
     assert found["audience"] == ["全社会", "特定群体"]
 
@@ -89,7 +94,8 @@ async def test_domain_comes_from_option_when_title_is_unknown(db: None, tmp_path
     row = ["导入测试·选项", "按选项导入", "内容", BASIS, "", "", "", "全主县"]
     path = _workbook(tmp_path, [row], name="体育场馆")
     report = await import_catalogue(path=path)
-    assert report.created == 0 and "无法识别领域" in report.problems[0].reason
+    assert report.created == 0
+    assert "无法识别领域" in report.problems[0].reason
     report = await import_catalogue(path=path, domain_name="公共体育")
     assert report.created == 1
 
@@ -129,7 +135,8 @@ async def test_cli_imports_and_refuses_a_corrupt_file_with_exit_code_2(
     broken.write_bytes(b"\x00\x01garbage")
     done = _cli("import-catalog", str(broken))
     assert done.returncode == 2
-    assert "导入失败" in done.stderr and "未做任何修改" in done.stderr
+    assert "导入失败" in done.stderr
+    assert "未做任何修改" in done.stderr
     assert await CatalogueItem.all().count() == before
 
 
@@ -159,12 +166,14 @@ async def test_cli_refuses_a_workbook_with_a_damaged_sheet_without_a_traceback(
     damaged = _damage_first_sheet(_workbook(tmp_path, ROWS), tmp_path / "damaged.xlsx")
     done = _cli("import-catalog", str(damaged))
     assert done.returncode == 2, done.stderr
-    assert "文件已损坏" in done.stderr and "未做任何修改" in done.stderr
+    assert "文件已损坏" in done.stderr
+    assert "未做任何修改" in done.stderr
     assert "Traceback" not in done.stderr
     truncated = tmp_path / "truncated.xlsx"
     truncated.write_bytes(_workbook(tmp_path, ROWS).read_bytes()[:2000])
     done = _cli("import-catalog", str(truncated))
-    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
     assert await CatalogueItem.all().count() == before
 
 
@@ -210,8 +219,11 @@ def test_cli_shows_one_progress_bar_over_every_row_on_a_terminal(
         os.close(leader)
     assert proc.wait(120) == 0, shown
     screen = shown.decode("utf-8", "replace")
-    assert "导入目录" in screen and "100%" in screen and "12/12" in screen
+    assert "导入目录" in screen
+    assert "100%" in screen
+    assert "12/12" in screen
     assert "公共体育" in screen
     # Without a terminal (cron, CI logs) there is no bar, only the summary.
     quiet = _cli("import-catalog", str(path))
-    assert "导入目录" not in quiet.stderr and "未变 12 项" in quiet.stdout
+    assert "导入目录" not in quiet.stderr
+    assert "未变 12 项" in quiet.stdout

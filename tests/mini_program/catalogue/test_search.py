@@ -48,7 +48,8 @@ async def test_document_number_in_any_bracket_style_finds_its_document(
 ) -> None:
     for q in ("蒙政办〔2026〕12号", "蒙政办[2026]12号", "蒙政办(2026)12号", "蒙政办（2026）12号"):
         first = (await _search(api, q))["items"][0]
-        assert first["type"] == "document" and first["doc_no"] == "蒙政办〔2026〕12号", q
+        assert first["type"] == "document", q
+        assert first["doc_no"] == "蒙政办〔2026〕12号", q
 
 
 async def test_search_can_be_limited_to_a_domain(api: httpx.AsyncClient) -> None:
@@ -70,12 +71,14 @@ async def test_fts_syntax_emoji_and_html_are_plain_words(api: httpx.AsyncClient)
 
 async def test_long_queries_get_ordinary_results(api: httpx.AsyncClient) -> None:
     found = await _search(api, "低保" + "申请条件" * 170)
-    assert isinstance(found["items"], list) and len(found["q"]) <= 100
+    assert isinstance(found["items"], list)
+    assert len(found["q"]) <= 100
     resp = await api.post(f"{MP}/search", json={"q": "低保" * 5000})
     assert resp.status_code == 200
     assert resp.json()["total"] >= 1
     resp = await api.post(f"{MP}/search", json={"q": "😀" * 10000})
-    assert resp.status_code == 200 and resp.json()["items"] == []
+    assert resp.status_code == 200
+    assert resp.json()["items"] == []
 
 
 async def test_empty_query_is_a_field_error(api: httpx.AsyncClient) -> None:

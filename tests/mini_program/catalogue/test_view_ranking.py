@@ -6,11 +6,13 @@ import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from mini_program.catalogue import service, stats
 from mini_program.catalogue.models import Domain, DomainViewDaily
 
 MP = "/api/v1/mp"
+pytestmark = pytest.mark.dates
 
 
 async def test_a_burst_of_views_moves_a_domain_to_the_top(api: httpx.AsyncClient) -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 CLIENT = Path(__file__).resolve().parents[3] / "mini_program" / "client"
-MIN_NODE_MAJOR = 20
+# Debian 12 and Ubuntu 24.04 ship Node 18 (18.20, 18.19): the tests run on it as it comes.
+MIN_NODE_MAJOR = 18
 
 
 def _tool(name: str) -> str:
@@ -55,14 +56,19 @@ def test_mini_program_pages_pass_their_node_tests_against_the_server(
     files = sorted(str(p.relative_to(CLIENT)) for p in (CLIENT / "test").glob("*.test.js"))
     assert files, "no client tests found"
     env = {**os.environ, "GOVMATRIX_URL": server_url, "GOVMATRIX_SANDBOX_URL": sandbox_url}
-    # One file at a time: the files share the server, and the home page's order depends on
-    # the views the other files' pages count.
-    done = subprocess.run(
-        [node, "--test", "--test-concurrency=1", "--test-reporter=spec", *files],
-        cwd=CLIENT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, f"mini-program client tests failed:\n{done.stdout}\n{done.stderr}"
+    # One file at a time (one `node --test` each: Node 18 has no --test-concurrency): the
+    # files share the server, and the home page's order depends on the views the other
+    # files' pages count.
+    failed = []
+    for name in files:
+        done = subprocess.run(
+            [node, "--test", "--test-reporter=spec", name],
+            cwd=CLIENT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if done.returncode != 0:
+            failed.append(f"{name}:\n{done.stdout}\n{done.stderr}")
+    assert not failed, "mini-program client tests failed:\n" + "\n".join(failed)

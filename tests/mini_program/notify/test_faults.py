@@ -64,25 +64,27 @@ async def wait_for(check, within: float = 120.0) -> object:  # type: ignore[no-u
     raise AssertionError("not reached in time")
 
 
-async def followers_with_grants(sandbox: httpx.AsyncClient, count: int) -> tuple[list, int]:
+async def notify_followers(sandbox: httpx.AsyncClient, count: int, title: str) -> tuple[list, int]:
+    """`count` new followers of a domain holding grants, and a campaign to the domain's
+    followers; (residents, campaign id)."""
     residents = await make_residents(count)
     (domain,) = await domain_ids(1)
     await follow(residents, [domain])
     # WeChat would take three messages each: only our own bookkeeping can prevent a second.
     await allow(sandbox, residents, wechat=3)
-    return residents, domain
+    queued = await service.notify(
+        purpose="article_published",
+        object_key=f"article:{tag()}",
+        domain_ids=[domain],
+        data={"title": title},
+    )
+    return residents, int(queued["campaign_id"])
 
 
 async def test_a_worker_killed_mid_fan_out_notifies_no_one_twice(
     sandbox: httpx.AsyncClient, slow_wechat: object
 ) -> None:
-    residents, domain = await followers_with_grants(sandbox, 300)
-    queued = await service.notify(
-        purpose="article_published",
-        object_key=f"article:{tag()}",
-        domain_ids=[domain],
-        data={"title": "关于做好防汛工作的通知"},
-    )
+    residents, campaign_id = await notify_followers(sandbox, 300, "关于做好防汛工作的通知")
     worker = start_worker("notify-killed-worker")
     try:
         await wait_for(lambda: _received_at_least(sandbox, residents, 40))
@@ -94,12 +96,13 @@ async def test_a_worker_killed_mid_fan_out_notifies_no_one_twice(
     await run_due(1000, kinds=NOTIFY_KINDS, now=now() + timedelta(minutes=5))
     await run_due(1000, kinds=NOTIFY_KINDS)
 
-    status = await service.campaign_status(campaign_id=queued["campaign_id"])
+    status = await service.campaign_status(campaign_id=campaign_id)
     assert status is not None
     counts = status["counts"]
     assert status["state"] == "done", status
     assert counts["pending"] == counts["sending"] == 0
-    assert counts["sent"] + counts["unknown"] == 300, counts
+    # Every follower holding a grant (other tests' residents follow the domain too).
+    assert counts["sent"] + counts["unknown"] == status["recipients"] >= 300, counts
     got = await received(sandbox, residents)
     assert got["most_to_one_recipient"] == 1
     # What WeChat delivered is every sent message, plus those of the unknown ones that had
@@ -139,13 +142,7 @@ async def test_redis_restarted_mid_fan_out_loses_and_duplicates_nothing(
     sandbox: httpx.AsyncClient, slow_wechat: object, own_redis: tuple[int, list]
 ) -> None:
     port, procs = own_redis
-    residents, domain = await followers_with_grants(sandbox, 300)
-    queued = await service.notify(
-        purpose="article_published",
-        object_key=f"article:{tag()}",
-        domain_ids=[domain],
-        data={"title": "关于开展秋季森林防火检查的通知"},
-    )
+    residents, campaign_id = await notify_followers(sandbox, 300, "关于开展秋季森林防火检查的通知")
     worker = start_worker("notify-redis-worker", APP_REDIS_URL=f"redis://127.0.0.1:{port}/0")
     try:
         await wait_for(lambda: _received_at_least(sandbox, residents, 40))
@@ -156,15 +153,15 @@ async def test_redis_restarted_mid_fan_out_loses_and_duplicates_nothing(
         procs.append(redis_server(port))
 
         async def done() -> bool:
-            status = await service.campaign_status(campaign_id=queued["campaign_id"])
+            status = await service.campaign_status(campaign_id=campaign_id)
             return status is not None and status["state"] == "done"
 
         await wait_for(done, within=180)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
-    status = await service.campaign_status(campaign_id=queued["campaign_id"])
+    status = await service.campaign_status(campaign_id=campaign_id)
     assert status is not None
-    assert status["counts"]["sent"] == 300, status["counts"]
+    assert status["counts"]["sent"] == status["recipients"] >= 300, status["counts"]
     got = await received(sandbox, residents)
     assert got == {"messages": 300, "recipients": 300, "most_to_one_recipient": 1}

@@ -143,4 +143,5 @@ async def test_staff_see_the_notification_statistics(api: httpx.AsyncClient) -> 
     assert_error(await api.get("/api/v1/admin/notifications/stats", headers=village), 403)
     page = await api.get("/console/notifications", headers=editor)
     assert page.status_code == 200
-    assert "居民通知" in page.text and "政策文章发布" in page.text
+    assert "居民通知" in page.text
+    assert "政策文章发布" in page.text

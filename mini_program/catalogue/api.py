@@ -13,15 +13,26 @@ import logging
 from typing import Any
 
 from redis.exceptions import RedisError
-from sanic import Blueprint, Request, Sanic
+from sanic import Blueprint, DefaultSanic, Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from gateway.config import get_settings
 from gateway.errors import parse_body, parse_query
-from gateway.openapi import json_body
+from gateway.openapi import json_body, query, returns
 from mini_program.catalogue import cache, search, service, stats, text
-from mini_program.catalogue.schemas import DocumentQuery, PageQuery, SearchQuery
+from mini_program.catalogue.schemas import (
+    DocumentDetail,
+    DocumentPage,
+    DocumentQuery,
+    DomainList,
+    ItemDetail,
+    ItemPage,
+    PageQuery,
+    SearchBody,
+    SearchQuery,
+    SearchResults,
+)
 
 log = logging.getLogger("govmatrix.catalogue")
 
@@ -30,7 +41,6 @@ bp = Blueprint("catalogue", url_prefix="/api/v1/mp")
 DOMAINS_TTL = 2.0  # ranking refresh: a burst of views shows within seconds
 DETAIL_TTL = 300.0
 FLUSH_EVERY = 1.0
-PERSIST_EVERY = 60.0
 
 
 def _encode(data: Any) -> bytes:
@@ -43,6 +53,7 @@ def _raw(body: bytes) -> HTTPResponse:
 
 @bp.get("/domains")
 @openapi.tag("mini-program")
+@returns(DomainList)
 async def domains(request: Request) -> HTTPResponse:
     """All 28 domains with item counts, most viewed in the last 30 days first."""
 
@@ -54,8 +65,8 @@ async def domains(request: Request) -> HTTPResponse:
 
 @bp.get("/domains/<domain_id:int>/items")
 @openapi.tag("mini-program")
-@openapi.parameter("page", int, "query", description="页码，从 1 开始（最多 1000）")
-@openapi.parameter("page_size", int, "query", description="每页条数，1–50，默认 20")
+@query(PageQuery)
+@returns(ItemPage)
 async def domain_items(request: Request, domain_id: int) -> HTTPResponse:
     """One domain's catalogue items, paginated (`page`, `page_size` up to 50)."""
     q = parse_query(request, PageQuery)
@@ -71,6 +82,7 @@ async def domain_items(request: Request, domain_id: int) -> HTTPResponse:
 
 @bp.get("/items/<item_id:int>")
 @openapi.tag("mini-program")
+@returns(ItemDetail)
 async def item_detail(request: Request, item_id: int) -> HTTPResponse:
     """One catalogue item: every standard column and the documents published under it."""
 
@@ -85,6 +97,7 @@ async def item_detail(request: Request, item_id: int) -> HTTPResponse:
 
 @bp.get("/documents/<document_id:int>")
 @openapi.tag("mini-program")
+@returns(DocumentDetail)
 async def document_detail(request: Request, document_id: int) -> HTTPResponse:
     """One policy document: 文号, issuer, dates, validity, body, attachments, interpretations."""
 
@@ -99,14 +112,8 @@ async def document_detail(request: Request, document_id: int) -> HTTPResponse:
 
 @bp.get("/documents")
 @openapi.tag("mini-program")
-@openapi.parameter("normative", str, "query", description="1 只看规范性文件，0 只看其他")
-@openapi.parameter("issuer", str, "query", description="发文机关（部分匹配）")
-@openapi.parameter("doc_no", str, "query", description="文号，如 蒙政办〔2026〕20号")
-@openapi.parameter("title", str, "query", description="标题（部分匹配）")
-@openapi.parameter("from", str, "query", description="发布日期起，YYYY-MM-DD")
-@openapi.parameter("to", str, "query", description="发布日期止，YYYY-MM-DD")
-@openapi.parameter("page", int, "query", description="页码，从 1 开始（最多 1000）")
-@openapi.parameter("page_size", int, "query", description="每页条数，1–50，默认 20")
+@query(DocumentQuery)
+@returns(DocumentPage)
 async def documents(request: Request) -> HTTPResponse:
     """Query documents by `normative`, `issuer`, `doc_no`, `title`, `from`/`to` dates."""
     q = parse_query(request, DocumentQuery)
@@ -131,10 +138,8 @@ async def documents(request: Request) -> HTTPResponse:
 
 @bp.get("/search")
 @openapi.tag("mini-program")
-@openapi.parameter("q", str, "query", description="搜索词（只取前 100 字）", required=True)
-@openapi.parameter("domain", int, "query", description="只搜这个领域")
-@openapi.parameter("page", int, "query", description="页码，从 1 开始（最多 1000）")
-@openapi.parameter("page_size", int, "query", description="每页条数，1–50，默认 20")
+@query(SearchQuery)
+@returns(SearchResults)
 async def search_view(request: Request) -> HTTPResponse:
     """Chinese full-text search over items and documents (`q`, `domain`, `page`)."""
     return await _search(parse_query(request, SearchQuery))
@@ -142,10 +147,11 @@ async def search_view(request: Request) -> HTTPResponse:
 
 @bp.post("/search")
 @openapi.tag("mini-program")
-@json_body(SearchQuery)
+@json_body(SearchBody)
+@returns(SearchResults)
 async def search_post(request: Request) -> HTTPResponse:
     """The same search with `{"q", "domain", "page"}` in a JSON body, for long queries."""
-    return await _search(parse_body(request, SearchQuery))
+    return await _search(parse_body(request, SearchBody))
 
 
 async def _search(q: SearchQuery) -> HTTPResponse:
@@ -163,16 +169,11 @@ async def _search(q: SearchQuery) -> HTTPResponse:
 
 
 async def _flush_loop() -> None:
-    last_persist = 0.0
-    loop = asyncio.get_running_loop()
+    # Counts go to Redis every second; the periodic job catalogue.flush_views persists them.
     while True:
         await asyncio.sleep(FLUSH_EVERY)
         try:
             await stats.flush_buffer()
-            # Until gateway.jobs runs catalogue.flush_views, the server persists counts itself.
-            if not _jobs_available() and loop.time() - last_persist >= PERSIST_EVERY:
-                last_persist = loop.time()
-                await stats.flush_view_counts()
         except RedisError as exc:
             # Counts stay buffered in memory until Redis answers again; one line, no traceback.
             log.warning("flushing catalogue view counts: Redis unavailable (%s)", exc)
@@ -180,27 +181,19 @@ async def _flush_loop() -> None:
             log.exception("flushing catalogue view counts failed")
 
 
-def _jobs_available() -> bool:
-    try:
-        import gateway.jobs  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @bp.before_server_start
-async def _load_dictionary(app: Sanic) -> None:
+async def _load_dictionary(app: DefaultSanic) -> None:
     # jieba's dictionary loads once per process, before the first request.
     await asyncio.get_running_loop().run_in_executor(None, text.load)
 
 
 @bp.after_server_start
-async def _start_flusher(app: Sanic) -> None:
+async def _start_flusher(app: DefaultSanic) -> None:
     app.ctx.catalogue_flusher = asyncio.create_task(_flush_loop())
 
 
 @bp.before_server_stop
-async def _stop_flusher(app: Sanic) -> None:
+async def _stop_flusher(app: DefaultSanic) -> None:
     task = getattr(app.ctx, "catalogue_flusher", None)
     if task is not None:
         task.cancel()

@@ -1,82 +1,38 @@
-"""Admin API and console page for background jobs ("后台任务")."""
+"""Console page of background jobs ("后台任务"), with the home page's tile."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, json, redirect
+from sanic.response import HTTPResponse, redirect
+from sanic_ext import openapi
 
 from gateway.auth import audit_request, has_permission, staff_required
 from gateway.console import register_nav, register_tile, render
 from gateway.errors import parse_query
 from gateway.jobs import service
 from gateway.jobs.models import STATE_LABELS, JobState
+from gateway.jobs.schemas import ConsoleJobQuery
 
-bp = Blueprint("jobs")
+bp = Blueprint("jobs_console")
 
 READ = "jobs.read"
 MANAGE = "jobs.manage"
-PAGE_SIZE = 50
 
 register_nav("后台任务", "/console/jobs", READ, order=800)
 
 
-class JobQuery(BaseModel):
-    state: Literal["queued", "running", "succeeded", "failed", "dead", ""] = ""
-    kind: str = Field("", max_length=100)
-    page: int = Field(1, ge=1, le=100_000)
-
-
-async def _listing(query: JobQuery) -> dict[str, Any]:
-    rows, total = await service.list_jobs(
-        state=query.state or None,
-        kind=query.kind or None,
-        limit=PAGE_SIZE,
-        offset=(query.page - 1) * PAGE_SIZE,
-    )
-    return {
-        "items": [row.to_dict() for row in rows],
-        "total": total,
-        "page": query.page,
-        "page_size": PAGE_SIZE,
-        "counts": await service.count_by_state(),
-    }
-
-
-@bp.get("/api/v1/admin/jobs")
-@staff_required(READ)
-async def list_jobs(request: Request) -> HTTPResponse:
-    """Background jobs, newest first; filter by `state` and `kind`."""
-    return json(await _listing(parse_query(request, JobQuery)))
-
-
-@bp.get("/api/v1/admin/jobs/<job_id:int>")
-@staff_required(READ)
-async def get_job(request: Request, job_id: int) -> HTTPResponse:
-    """One background job with its payload, attempts, last error and progress."""
-    return json((await service.get_job(job_id=job_id)).to_dict())
-
-
-@bp.post("/api/v1/admin/jobs/<job_id:int>/retry")
-@staff_required(MANAGE)
-async def retry_job(request: Request, job_id: int) -> HTTPResponse:
-    """Queue a dead or failed job again to run now (409 for any other state)."""
-    row = await service.retry_job(job_id=job_id)
-    await audit_request(
-        request, action="jobs.retry", target_type="job", target_id=job_id, detail={"kind": row.kind}
-    )
-    return json(row.to_dict())
-
-
 @bp.get("/console/jobs")
+@openapi.exclude()
 @staff_required(READ)
 async def jobs_page(request: Request) -> HTTPResponse:
     """Console page of background jobs, filtered by state and kind (htmx table refresh)."""
-    query = parse_query(request, JobQuery)
-    listing = await _listing(query)
+    query = parse_query(request, ConsoleJobQuery)
+    listing = await service.listing(
+        state=query.state or None, kind=query.kind or None, page=query.page, per_page=query.per_page
+    )
     template = "jobs/jobs_table.html" if request.headers.get("HX-Request") else "jobs/jobs.html"
     return render(
         request,
@@ -89,6 +45,7 @@ async def jobs_page(request: Request) -> HTTPResponse:
 
 
 @bp.post("/console/jobs/<job_id:int>/retry")
+@openapi.exclude()
 @staff_required(MANAGE)
 async def retry_from_console(request: Request, job_id: int) -> HTTPResponse:
     """Retry a dead or failed job from the console (audited), then back to the jobs page."""

@@ -17,21 +17,29 @@ from gateway.auth.decorators import (
     staff_required,
 )
 from gateway.auth.permissions import AUDIT_READ, USERS_MANAGE
-from gateway.auth.schemas import AuditQuery, SessionCreate, StaffCreate, StaffListQuery, StaffPatch
+from gateway.auth.schemas import (
+    AuditPage,
+    AuditQuery,
+    SessionCreate,
+    SessionOut,
+    StaffAnswer,
+    StaffCreate,
+    StaffListQuery,
+    StaffPage,
+    StaffPatch,
+)
 from gateway.auth.sessions import revoke_session
 from gateway.errors import Unauthorized, error_response, parse_body, parse_query
-from gateway.openapi import json_body
+from gateway.openapi import json_body, query, returns
+from gateway.paging import page_answer
 
 bp = Blueprint("staff_api", url_prefix="/api/v1/admin")
-
-
-def _page(items: list, total: int, page: int, per_page: int) -> dict:
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 @bp.post("/session")
 @openapi.tag("staff")
 @json_body(SessionCreate)
+@returns(SessionOut, status=201)
 async def create_session(request: Request) -> HTTPResponse:
     """Sign in with username and password; returns a Bearer token for /api/v1/admin/...
 
@@ -54,6 +62,7 @@ async def create_session(request: Request) -> HTTPResponse:
 
 @bp.delete("/session")
 @openapi.tag("staff")
+@returns(None, status=204, description="已退出")
 async def delete_session(request: Request) -> HTTPResponse:
     """Sign out: the Bearer token stops working at once."""
     token = bearer_token(request)
@@ -73,6 +82,7 @@ async def delete_session(request: Request) -> HTTPResponse:
 
 @bp.get("/me")
 @openapi.tag("staff")
+@returns(StaffAnswer)
 @staff_required()
 async def me(request: Request) -> HTTPResponse:
     """The signed-in staff member, with role and permissions."""
@@ -81,6 +91,8 @@ async def me(request: Request) -> HTTPResponse:
 
 @bp.get("/users")
 @openapi.tag("staff")
+@query(StaffListQuery)
+@returns(StaffPage)
 @staff_required(USERS_MANAGE)
 async def list_users(request: Request) -> HTTPResponse:
     """List staff users (admins only), paginated; filter by role or search text `q`."""
@@ -88,23 +100,26 @@ async def list_users(request: Request) -> HTTPResponse:
     rows, total = await service.list_staff(
         page=query.page, per_page=query.per_page, role=query.role, q=query.q
     )
-    return json(_page([service.staff_to_dict(s) for s in rows], total, query.page, query.per_page))
+    items = [service.staff_to_dict(s) for s in rows]
+    return json(page_answer(items, total=total, page=query.page, per_page=query.per_page))
 
 
 @bp.post("/users")
 @openapi.tag("staff")
 @json_body(StaffCreate)
+@returns(StaffAnswer, status=201)
 @staff_required(USERS_MANAGE)
 async def create_user(request: Request) -> HTTPResponse:
     """Create a staff user (admins only); each invalid field is named in `fields`."""
-    body = parse_body(request, StaffCreate)
-    staff = await service.create_staff(**body.model_dump())
+    body = parse_body(request, StaffCreate, context=await service.validation_context())
+    staff = await service.create_staff(data=body)
     await audit_staff(request, staff, action="staff.create", detail={"role": str(staff.role)})
     return json({"staff": service.staff_to_dict(staff)}, status=201)
 
 
 @bp.get("/users/<staff_id:int>")
 @openapi.tag("staff")
+@returns(StaffAnswer)
 @staff_required(USERS_MANAGE)
 async def get_user(request: Request, staff_id: int) -> HTTPResponse:
     """One staff user (admins only)."""
@@ -114,6 +129,7 @@ async def get_user(request: Request, staff_id: int) -> HTTPResponse:
 @bp.patch("/users/<staff_id:int>")
 @openapi.tag("staff")
 @json_body(StaffPatch)
+@returns(StaffAnswer)
 @staff_required(USERS_MANAGE)
 async def update_user(request: Request, staff_id: int) -> HTTPResponse:
     """Change a staff user's role, active state, department/village or password (admins only).
@@ -122,7 +138,7 @@ async def update_user(request: Request, staff_id: int) -> HTTPResponse:
     """
     body = parse_body(request, StaffPatch)
     staff, changes = await service.update_staff(
-        staff_id=staff_id, actor_id=request.ctx.staff.id, **body.model_dump(exclude_unset=True)
+        staff_id=staff_id, actor_id=request.ctx.staff.id, data=body
     )
     if changes:
         await audit_staff(request, staff, action="staff.update", detail={"changes": changes})
@@ -131,6 +147,8 @@ async def update_user(request: Request, staff_id: int) -> HTTPResponse:
 
 @bp.get("/audit")
 @openapi.tag("staff")
+@query(AuditQuery)
+@returns(AuditPage)
 @staff_required(AUDIT_READ)
 async def list_audit(request: Request) -> HTTPResponse:
     """Audit records, newest first (admins only); filter by action, actor, target."""
@@ -143,4 +161,5 @@ async def list_audit(request: Request) -> HTTPResponse:
         target_type=query.target_type,
         target_id=query.target_id,
     )
-    return json(_page([audit.record_to_dict(r) for r in rows], total, query.page, query.per_page))
+    items = [audit.record_to_dict(r) for r in rows]
+    return json(page_answer(items, total=total, page=query.page, per_page=query.per_page))

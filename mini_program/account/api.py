@@ -8,9 +8,9 @@ from sanic_ext import openapi
 
 from gateway.auth.resident import bearer_token, resident_required
 from gateway.errors import parse_body
-from gateway.openapi import json_body
+from gateway.openapi import json_body, returns
 from mini_program.account import service
-from mini_program.account.schemas import LoginBody
+from mini_program.account.schemas import LoginBody, LoginOut, ResidentAnswer
 
 bp = Blueprint("mp_account", url_prefix="/api/v1/mp")
 
@@ -18,6 +18,7 @@ bp = Blueprint("mp_account", url_prefix="/api/v1/mp")
 @bp.post("/login")
 @openapi.tag("mini-program")
 @json_body(LoginBody)
+@returns(LoginOut)
 async def login(request: Request) -> HTTPResponse:
     """Log in with a wx.login() code; answers a Bearer token and the resident."""
     body = parse_body(request, LoginBody)
@@ -26,6 +27,7 @@ async def login(request: Request) -> HTTPResponse:
 
 @bp.get("/me")
 @openapi.tag("mini-program")
+@returns(ResidentAnswer)
 @resident_required
 async def me(request: Request) -> HTTPResponse:
     """The logged-in resident."""
@@ -34,6 +36,7 @@ async def me(request: Request) -> HTTPResponse:
 
 @bp.delete("/session")
 @openapi.tag("mini-program")
+@returns(None, status=204, description="已退出")
 @resident_required
 async def logout(request: Request) -> HTTPResponse:
     """Log out: the token stops working at once."""

@@ -1,16 +1,13 @@
-"""Console pages of the staff room: sign-in, sign-out, the county overview, users, audit log.
-
-The blueprint also installs, app-wide, the console's security headers and serves /static.
-"""
+"""The staff room's console pages: sign-in and sign-out, staff users, the audit log."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sanic import Blueprint, Request, Sanic
-from sanic.response import BaseHTTPResponse, HTTPResponse, redirect
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, redirect
 from sanic_ext import openapi
 
 from gateway import audit
@@ -21,48 +18,22 @@ from gateway.auth.decorators import (
     audit_staff,
     clear_session_cookie,
     client_ip,
-    is_console,
     load_staff,
     set_session_cookie,
     staff_required,
 )
 from gateway.auth.models import ROLE_LABELS, Role, StaffUser
 from gateway.auth.permissions import AUDIT_READ, USERS_MANAGE, has_permission
+from gateway.auth.schemas import StaffCreate, StaffPatch
 from gateway.auth.sessions import revoke_session
-from gateway.console import STATIC_DIR, register_nav, register_tile, render, tiles_for
-from gateway.errors import ApiError
+from gateway.clock import now
+from gateway.console import register_nav, register_tile, render
+from gateway.errors import ApiError, parse_query, validate
 from gateway.org import Department, Village
+from gateway.paging import ConsolePageQuery, page_count
 
-# Only our own origin may load scripts, styles, images or frame console pages.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+bp = Blueprint("staff_console")
 
-
-async def _security_headers(request: Request, response: BaseHTTPResponse) -> None:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if is_console(request):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        # Pages show staff-only data: never keep them in shared or back-button caches.
-        response.headers.setdefault("Cache-Control", "no-store")
-
-
-class _ConsoleBlueprint(Blueprint):
-    # Blueprint middleware only sees the blueprint's own routes; the security headers must
-    # cover every room's console pages, so they are installed on the app at registration.
-    def register(self, app: Sanic, options: dict[str, Any]) -> None:
-        super().register(app, options)
-        app.register_middleware(_security_headers, "response")
-
-
-bp = _ConsoleBlueprint("console")
-bp.static("/static", str(STATIC_DIR), name="static")
-
-register_nav("全县概览", "/console/", None, order=0)
 register_nav("工作人员", "/console/users", USERS_MANAGE, order=900)
 register_nav("操作日志", "/console/audit", AUDIT_READ, order=910)
 
@@ -77,7 +48,7 @@ async def _staff_tile(staff: StaffUser) -> dict[str, Any]:
 async def _audit_tile(staff: StaffUser) -> dict[str, Any] | None:
     if not has_permission(staff, AUDIT_READ):
         return None
-    since = datetime.now(UTC) - timedelta(hours=24)
+    since = now() - timedelta(hours=24)
     return {
         "label": "24 小时内操作",
         "value": await audit.count_since(since),
@@ -109,17 +80,17 @@ def _see_other(request: Request, location: str) -> HTTPResponse:
 
 
 @bp.get("/console/login")
-@openapi.tag("console")
+@openapi.exclude()
 async def login_page(request: Request) -> HTTPResponse:
     """The console's sign-in form."""
     target = safe_next(request.args.get("next"))
     if await load_staff(request) is not None:
         return redirect(target, status=303)
-    return render(request, "console/login.html", next=target, username="", error=None)
+    return render(request, "auth/login.html", next=target, username="", error=None)
 
 
 @bp.post("/console/login")
-@openapi.tag("console")
+@openapi.exclude()
 async def login_submit(request: Request) -> HTTPResponse:
     """Sign in from the form (CSRF-protected); sets the HttpOnly session cookie."""
     form = form_of(request)
@@ -129,31 +100,31 @@ async def login_submit(request: Request) -> HTTPResponse:
     if not csrf.csrf_valid(request):
         return render(
             request,
-            "console/login.html",
+            "auth/login.html",
             error="页面已过期或来源不明，请重新输入后登录",
             status=403,
             **page,
         )
     password = form.get("password") or ""
     if not username or not password:
-        return render(request, "console/login.html", error="请输入用户名和密码", status=422, **page)
+        return render(request, "auth/login.html", error="请输入用户名和密码", status=422, **page)
     try:
         _staff, token, ttl = await service.login(
             username=username, password=password[:1024], ip=client_ip(request), channel="console"
         )
     except service.LoginLocked as exc:
-        response = render(request, "console/login.html", error=exc.message, status=429, **page)
+        response = render(request, "auth/login.html", error=exc.message, status=429, **page)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except ApiError as exc:
-        return render(request, "console/login.html", error=exc.message, status=401, **page)
+        return render(request, "auth/login.html", error=exc.message, status=401, **page)
     response = redirect(target, status=303)
     set_session_cookie(response, token, ttl)
     return response
 
 
 @bp.post("/console/logout")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required()
 async def logout(request: Request) -> HTTPResponse:
     """Sign out (CSRF-protected): ends the session and clears the cookie."""
@@ -168,21 +139,6 @@ async def logout(request: Request) -> HTTPResponse:
     response = _see_other(request, "/console/login")
     clear_session_cookie(response)
     return response
-
-
-# --- the county at a glance ------------------------------------------------------------------
-
-
-@bp.get("/console/")
-@openapi.tag("console")
-@staff_required()
-async def home(request: Request) -> HTTPResponse:
-    """The console home: tiles with the county's figures, and recent staff actions."""
-    staff = request.ctx.staff
-    recent: list[audit.AuditRecord] = []
-    if has_permission(staff, AUDIT_READ):
-        recent, _ = await audit.list_records(page=1, per_page=8)
-    return render(request, "console/home.html", tiles=await tiles_for(staff), recent=recent)
 
 
 # --- staff users ------------------------------------------------------------------------------
@@ -207,17 +163,17 @@ async def _users_page(
     message: str | None = None,
     error: str | None = None,
 ) -> HTTPResponse:
-    page = max(1, min(_int(request.args.get("page"), 1), 100_000))
-    users, total = await service.list_staff(page=page, per_page=50)
+    paging = console_paging(request)
+    users, total = await service.list_staff(page=paging.page, per_page=paging.per_page)
     departments, villages = await _org_choices()
     return render(
         request,
-        "console/users.html",
+        "auth/users.html",
         status=status,
         users=users,
         total=total,
-        page=page,
-        pages=max(1, (total + 49) // 50),
+        page=paging.page,
+        pages=page_count(total, paging.per_page),
         roles=[(r.value, ROLE_LABELS[r]) for r in Role],
         departments=departments,
         villages=villages,
@@ -229,15 +185,16 @@ async def _users_page(
     )
 
 
-def _int(value: str | None, default: int) -> int:
+def console_paging(request: Request) -> ConsolePageQuery:
+    """The page a console table shows; a hand-edited bad value shows the first page."""
     try:
-        return int(value or default)
-    except ValueError:
-        return default
+        return parse_query(request, ConsolePageQuery)
+    except ApiError:
+        return ConsolePageQuery.model_validate({})
 
 
 @bp.get("/console/users")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(USERS_MANAGE)
 async def users_page(request: Request) -> HTTPResponse:
     """Staff users (admins): the list and the form to create one."""
@@ -247,7 +204,7 @@ async def users_page(request: Request) -> HTTPResponse:
 
 
 @bp.post("/console/users")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(USERS_MANAGE)
 async def users_create(request: Request) -> HTTPResponse:
     """Create a staff user from the console form; invalid fields are shown beside them."""
@@ -256,16 +213,11 @@ async def users_create(request: Request) -> HTTPResponse:
         key: (f.get(key) or "").strip()
         for key in ("username", "display_name", "role", "department_code", "village_code")
     }
-    password = f.get("password") or ""
+    values = {**form, "password": f.get("password") or ""}
     try:
-        staff = await service.create_staff(
-            username=form["username"],
-            role=form["role"],
-            password=password,
-            display_name=form["display_name"],
-            department_code=form["department_code"],
-            village_code=form["village_code"],
-        )
+        context = await service.validation_context()
+        data = validate(StaffCreate, values, context=context, message="工作人员信息有误")
+        staff = await service.create_staff(data=data)
     except ApiError as exc:
         return await _users_page(
             request, status=exc.status, form=form, errors=exc.fields, error=exc.message
@@ -275,21 +227,21 @@ async def users_create(request: Request) -> HTTPResponse:
 
 
 @bp.post("/console/users/<staff_id:int>/active")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(USERS_MANAGE)
 async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
     """Enable or disable a staff user (`active` = 1 or 0); htmx swaps in the updated row."""
     active = form_of(request).get("active") == "1"
     try:
         staff, changes = await service.update_staff(
-            staff_id=staff_id, actor_id=request.ctx.staff.id, is_active=active
+            staff_id=staff_id, actor_id=request.ctx.staff.id, data=StaffPatch(is_active=active)
         )
     except ApiError as exc:
         message = next(iter(exc.fields.values()), exc.message)
         if request.headers.get("HX-Request"):
             target = await service.get_staff(staff_id=staff_id)
             return render(
-                request, "console/_user_row.html", user=target, row_error=message, status=200
+                request, "auth/_user_row.html", user=target, row_error=message, status=200
             )
         return await _users_page(request, status=exc.status, error=message)
     if changes:
@@ -297,7 +249,7 @@ async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
     if request.headers.get("HX-Request"):
         return render(
             request,
-            "console/_user_row.html",
+            "auth/_user_row.html",
             user=staff,
             row_error=None,
             unit_names=await _unit_names(),
@@ -309,19 +261,21 @@ async def users_toggle_active(request: Request, staff_id: int) -> HTTPResponse:
 
 
 @bp.get("/console/audit")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(AUDIT_READ)
 async def audit_page(request: Request) -> HTTPResponse:
     """The audit log (admins): who did what, when, from where."""
-    page = max(1, min(_int(request.args.get("page"), 1), 100_000))
+    paging = console_paging(request)
     action = (request.args.get("action") or "").strip()[:64] or None
-    rows, total = await audit.list_records(page=page, per_page=50, action=action)
+    rows, total = await audit.list_records(
+        page=paging.page, per_page=paging.per_page, action=action
+    )
     return render(
         request,
-        "console/audit.html",
+        "auth/audit.html",
         rows=rows,
         total=total,
-        page=page,
-        pages=max(1, (total + 49) // 50),
+        page=paging.page,
+        pages=page_count(total, paging.per_page),
         action=action or "",
     )

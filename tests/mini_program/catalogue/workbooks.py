@@ -1,21 +1,14 @@
-"""Write a sample catalogue workbook in the county's published layout.
+"""Catalogue workbooks in the county's published layout, for the importer's tests.
 
-    .venv/bin/python -m mini_program.catalogue.data.sample_workbook var/sample-catalogue.xlsx
-
-One sheet per domain: a title row 「××领域基层政务公开标准目录」, a two-row header with merged
-cells, 一级事项 merged down where it repeats, ticks as 「√」.
+One sheet per domain: a title row 「蒙城县××领域基层政务公开标准目录」, a two-row header with
+merged cells, 一级事项 merged down where it repeats, ticks as 「√」 (the layout of
+mini_program/catalogue/demo/catalogue.xlsx).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-
-from mini_program.catalogue.data.domains import DOMAINS
-from mini_program.catalogue.data.items import ITEMS
 
 TOP = ["序号", "公开事项", "", "公开内容（要素）", "公开依据", "公开时限", "公开主体",
        "公开渠道和载体", "公开对象", "", "公开方式", "", "公开层级", ""]  # fmt: skip
@@ -24,7 +17,8 @@ SUB = ["", "一级事项", "二级事项", "", "", "", "", "", "全社会", "特
 
 
 def write_domain_sheet(wb: Workbook, name: str, rows: list[list[object]]) -> None:
-    """Add one domain table; rows are [一级, 二级, 内容, 依据, 时限, 主体, 渠道, flags]."""
+    """Add one domain table; rows are [一级, 二级, 内容, 依据, 时限, 主体, 渠道, flags], where
+    flags holds 全 特 主 依 县 乡 for the ticked columns."""
     ws = wb.create_sheet(name)
     ws.append([f"蒙城县{name}领域基层政务公开标准目录"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(TOP))
@@ -50,27 +44,3 @@ def write_domain_sheet(wb: Workbook, name: str, rows: list[list[object]]) -> Non
     last = start + len(rows) - 1
     if last > run_start:
         ws.merge_cells(start_row=run_start, start_column=2, end_row=last, end_column=2)
-
-
-def build_sample(
-    path: str | Path, domain_codes: tuple[str, ...] = ("shjz", "ywjy", "ylfw")
-) -> Path:
-    """Write a workbook with the demo items of a few domains; returns its path."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for code, name, _local, subject, basis, channels in DOMAINS:
-        if code not in domain_codes:
-            continue
-        rows: list[list[object]] = [
-            [l1, l2, content, basis, limit, subject, channels, flags]
-            for l1, l2, content, limit, flags in ITEMS[code]
-        ]
-        write_domain_sheet(wb, name, rows)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
-
-
-if __name__ == "__main__":
-    print(build_sample(sys.argv[1] if len(sys.argv) > 1 else "var/sample-catalogue.xlsx"))
