@@ -57,10 +57,10 @@ def create_app(settings: Settings | None = None) -> DefaultSanic:
     # finalizes its signal router again after each: ~0.1 s per GET route, 25 s of a loaded
     # machine's start-up with 200 routes. The router is set aside before sanic-ext's listener
     # (priority -1000) and finalized once after it; nothing dispatches signals in between.
-    async def _defer_signal_router(app: Sanic) -> None:
+    async def _defer_signal_router(app: DefaultSanic) -> None:
         app.signal_router.reset()
 
-    async def _finalize_signal_router(app: Sanic) -> None:
+    async def _finalize_signal_router(app: DefaultSanic) -> None:
         if not app.signal_router.finalized:
             app.signalize(bool(app.config.TOUCHUP))
 

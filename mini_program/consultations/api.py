@@ -9,11 +9,12 @@ from sanic_ext import openapi
 from gateway.auth import staff_required
 from gateway.auth.decorators import client_ip
 from gateway.auth.resident import resident_required
-from gateway.errors import Invalid, parse_body, parse_query
-from gateway.openapi import json_body, returns
+from gateway.errors import Invalid, parse_body, parse_query, route_max_length
+from gateway.openapi import json_body, query, returns
+from gateway.paging import PageQuery
 from mini_program.consultations import schemas as s
 from mini_program.consultations.config import get_consultation_settings
-from mini_program.consultations.models import KIND_LABELS, Consultation, RequestState
+from mini_program.consultations.models import KIND_LABELS, Consultation
 from mini_program.consultations.service import (
     intake,
     publish,
@@ -27,9 +28,12 @@ from mini_program.consultations.uploads import limited_body, uploaded_file
 
 mp = Blueprint("consultations_mp", url_prefix="/api/v1/mp")
 admin = Blueprint("consultations_admin", url_prefix="/api/v1/admin")
-bp = Blueprint.group(mp, admin)
+files = Blueprint("consultations_files", url_prefix="")
+bp = Blueprint.group(mp, admin, files)
 
 ONE = "/consultations/<consultation_id:int>"
+# A photo link's token (ConsultationPhoto.token).
+PHOTO_TOKEN_LENGTH = 32
 PHOTO_FORM = {
     "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
 }
@@ -82,13 +86,12 @@ async def submit(request: Request) -> HTTPResponse:
 
 @mp.get("/consultations")
 @openapi.tag("mini-program")
-@openapi.parameter("page", int, "query")
-@openapi.parameter("per_page", int, "query")
+@query(PageQuery)
 @returns(s.ConsultationPage)
 @resident_required
 async def mine(request: Request) -> HTTPResponse:
     """我的咨询: the resident's questions, newest first, each with its state and answer."""
-    q = parse_query(request, s.PageQuery)
+    q = parse_query(request, PageQuery)
     return json(
         await resident.list_mine(
             resident_id=request.ctx.resident.id, page=q.page, per_page=q.per_page
@@ -111,6 +114,7 @@ async def my_consultation(request: Request, consultation_id: int) -> HTTPRespons
 @mp.post(ONE + "/rating")
 @openapi.tag("mini-program")
 @json_body(s.RatingBody)
+@returns(s.ConsultationAnswer)
 @resident_required
 async def rate(request: Request, consultation_id: int) -> HTTPResponse:
     """Rate the answer: satisfied, basically_satisfied or dissatisfied, with a comment."""
@@ -124,10 +128,11 @@ async def rate(request: Request, consultation_id: int) -> HTTPResponse:
     return json({"consultation": await resident.view(row)})
 
 
-@mp.get("/consultation-photos/<token:str>")
-@openapi.tag("mini-program")
-@openapi.parameter("expires", int, "query", required=True)
-@openapi.parameter("sig", str, "query", required=True)
+# Not an API operation but a file behind a signed link (an <image> sends no Bearer header), like
+# /media: outside /api and the document.
+@files.get("/consultations/photos/<token:str>")
+@openapi.exclude()
+@route_max_length(token=PHOTO_TOKEN_LENGTH)
 async def photo(request: Request, token: str) -> HTTPResponse:
     """A question's photo through the signed, expiring link its answers carry."""
     try:
@@ -135,7 +140,7 @@ async def photo(request: Request, token: str) -> HTTPResponse:
     except ValueError:
         expires = 0
     path = await resident.photo_path(
-        token=token[:64], expires=expires, signature=(request.args.get("sig") or "")[:64]
+        token=token, expires=expires, signature=(request.args.get("sig") or "")[:64]
     )
     return await file(
         path,
@@ -146,6 +151,7 @@ async def photo(request: Request, token: str) -> HTTPResponse:
 
 @mp.get("/consultation-options")
 @openapi.tag("mini-program")
+@returns(s.OptionsOut)
 async def options(request: Request) -> HTTPResponse:
     """What the 我要咨询 form offers: kinds with their reply limits, photo limits."""
     limits = await settings.reply_limits()
@@ -164,10 +170,7 @@ async def options(request: Request) -> HTTPResponse:
 
 @mp.get("/qa")
 @openapi.tag("mini-program")
-@openapi.parameter("domain", int, "query", description="领域 id；0 为“其他”")
-@openapi.parameter("q", str, "query", description="在常见问答中搜索")
-@openapi.parameter("page", int, "query")
-@openapi.parameter("per_page", int, "query")
+@query(s.QaQuery)
 @returns(s.QaPage)
 async def qa(request: Request) -> HTTPResponse:
     """常见问答: published questions and answers of a domain, newest first (or searched)."""
@@ -192,17 +195,7 @@ async def _staff_answer(row: Consultation) -> HTTPResponse:
 
 @admin.get("/consultations")
 @openapi.tag("consultations")
-@openapi.parameter("status", str, "query", description="pending / assigned / answered")
-@openapi.parameter("open", bool, "query", description="1：未答复的")
-@openapi.parameter("overdue", bool, "query", description="1：已超期未答复的")
-@openapi.parameter("department", str, "query")
-@openapi.parameter("channel", str, "query", description="mini_program / wechat / hall")
-@openapi.parameter("kind", str, "query", description="enquiry / help / suggestion / complaint")
-@openapi.parameter("domain", int, "query", description="领域 id；0 为“其他”")
-@openapi.parameter("reference", str, "query", description="咨询编号")
-@openapi.parameter("sort", str, "query", description="newest（默认）或 due（到期早的在前）")
-@openapi.parameter("page", int, "query")
-@openapi.parameter("per_page", int, "query")
+@query(s.QueueQuery)
 @returns(s.StaffConsultationPage)
 @staff_required("consultations.read")
 async def queue_list(request: Request) -> HTTPResponse:
@@ -263,6 +256,7 @@ async def publish_qa(request: Request, consultation_id: int) -> HTTPResponse:
 
 @admin.delete(ONE + "/publish")
 @openapi.tag("consultations")
+@returns(None, status=204, description="已撤下")
 @staff_required("consultations.publish")
 async def unpublish_qa(request: Request, consultation_id: int) -> HTTPResponse:
     """Take the published Q&A down."""
@@ -324,18 +318,13 @@ async def request_reassignment(request: Request, consultation_id: int) -> HTTPRe
 
 @admin.get("/consultation-reassignments")
 @openapi.tag("consultations")
-@openapi.parameter("state", str, "query", description="pending / approved / rejected")
+@query(s.ReassignmentQuery)
 @returns(s.ReassignmentPage)
 @staff_required("consultations.assign")
 async def reassignments(request: Request) -> HTTPResponse:
     """Reassignment requests, newest first (admins decide the pending ones)."""
-    q = parse_query(request, s.PageQuery)
-    raw = request.args.get("state")
-    try:
-        state = RequestState(raw) if raw else None
-    except ValueError as exc:
-        raise Invalid("查询参数有误", fields={"state": "不在可选范围内"}) from exc
-    return json(await queue.list_requests(state=state, page=q.page, per_page=q.per_page))
+    q = parse_query(request, s.ReassignmentQuery)
+    return json(await queue.list_requests(state=q.state, page=q.page, per_page=q.per_page))
 
 
 @admin.post("/consultation-reassignments/<request_id:int>/decision")
@@ -358,7 +347,7 @@ async def decide(request: Request, request_id: int) -> HTTPResponse:
 
 @admin.get(ONE + "/similar")
 @openapi.tag("consultations")
-@openapi.parameter("q", str, "query", description="换个说法搜索（默认用问题本身）")
+@query(s.SimilarQuery)
 @returns(s.SimilarPage)
 @staff_required("consultations.read")
 async def similar(request: Request, consultation_id: int) -> HTTPResponse:
@@ -406,6 +395,7 @@ async def from_inbox(request: Request) -> HTTPResponse:
 
 @admin.get("/consultations/overdue")
 @openapi.tag("consultations")
+@returns(s.OverdueOut)
 @staff_required("consultations.read")
 async def overdue(request: Request) -> HTTPResponse:
     """Unanswered questions past their due date: per department, oldest first."""
@@ -414,8 +404,7 @@ async def overdue(request: Request) -> HTTPResponse:
 
 @admin.get("/consultations/satisfaction")
 @openapi.tag("consultations")
-@openapi.parameter("from", str, "query", description="收到日期起，YYYY-MM-DD")
-@openapi.parameter("to", str, "query", description="收到日期止，YYYY-MM-DD")
+@query(s.PeriodQuery)
 @returns(s.SatisfactionOut)
 @staff_required("consultations.read")
 async def satisfaction(request: Request) -> HTTPResponse:

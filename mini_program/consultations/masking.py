@@ -18,6 +18,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 
+from mini_program.catalogue import text as catalogue_text
+
 PHONE = "【电话已隐去】"
 ID_NUMBER = "【身份证号已隐去】"
 NUMBER = "【号码已隐去】"
@@ -197,9 +199,8 @@ _posseg_lock = threading.Lock()
 
 def _tagged_names(text: str) -> list[tuple[int, int]]:
     """Spans jieba tags as person names (nr), limited to plausible Chinese names."""
+    # jieba's tagger loads its model (~1 s) on import: only when a name is looked for.
     import jieba.posseg as pseg
-
-    from mini_program.catalogue import text as catalogue_text
 
     catalogue_text.load()
     spans: list[tuple[int, int]] = []

@@ -11,11 +11,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gateway.openapi import ResponseModel
+from gateway.paging import PageQuery
 from mini_program.consultations import text as rules
-from mini_program.consultations.models import Channel, Kind, Rating, Status
+from mini_program.consultations.models import Channel, Kind, Rating, RequestState, Status
 
-MAX_PAGE = 10000
-MAX_PER_PAGE = 100
 MAX_ANSWER_CHARS = 4000
 MAX_REASON_CHARS = 500
 CODE = re.compile(r"[a-z0-9_]{1,32}")
@@ -49,14 +49,6 @@ Phone = Annotated[str | None, Field(max_length=40), AfterValidator(_phone)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
-
-
-class PageQuery(BaseModel):
-    # The one paging rule (gateway/paging.py will hold it for everyone).
-    model_config = ConfigDict(extra="ignore")
-
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
 
 
 class SubmitBody(Strict):
@@ -225,9 +217,13 @@ class QaQuery(PageQuery):
     q: str | None = Field(None, max_length=200)
 
 
+class ReassignmentQuery(PageQuery):
+    state: RequestState | None = Field(None, description="pending / approved / rejected")
+
+
 class SimilarQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    q: str | None = Field(None, max_length=200)
+    q: str | None = Field(None, max_length=200, description="换个说法搜索（默认用问题本身）")
 
 
 class RoutingBody(Strict):
@@ -255,31 +251,31 @@ class PeriodQuery(BaseModel):
 # --- answers (documented with @returns) ------------------------------------------------------
 
 
-class PhotoOut(BaseModel):
+class PhotoOut(ResponseModel):
     id: str
     url: str
     width: int
     height: int
 
 
-class DomainRef(BaseModel):
+class DomainRef(ResponseModel):
     id: int | None
     name: str
 
 
-class DepartmentRef(BaseModel):
+class DepartmentRef(ResponseModel):
     code: str
     name: str
 
 
-class Deadline(BaseModel):
+class Deadline(ResponseModel):
     due_date: str
     workdays_left: int | None = Field(None, description="剩余工作日（负数为已超期天数）")
     overdue: bool
     label: str
 
 
-class AnswerOut(BaseModel):
+class AnswerOut(ResponseModel):
     text: str
     answered_at: str | None
     department: DepartmentRef | None
@@ -287,14 +283,14 @@ class AnswerOut(BaseModel):
     on_time: bool | None
 
 
-class RatingOut(BaseModel):
+class RatingOut(ResponseModel):
     value: str
     label: str
     comment: str
     rated_at: str | None
 
 
-class ConsultationOut(BaseModel):
+class ConsultationOut(ResponseModel):
     id: int
     reference: str
     channel: str
@@ -316,23 +312,23 @@ class ConsultationOut(BaseModel):
     published: bool
 
 
-class ConsultationAnswer(BaseModel):
+class ConsultationAnswer(ResponseModel):
     consultation: ConsultationOut
 
 
-class ConsultationCreated(BaseModel):
+class ConsultationCreated(ResponseModel):
     consultation: ConsultationOut
     created: bool = Field(..., description="false：同一提交编号已提交过，返回原来的咨询")
 
 
-class ConsultationPage(BaseModel):
+class ConsultationPage(ResponseModel):
     items: list[ConsultationOut]
     total: int
     page: int
     per_page: int
 
 
-class ReassignmentOut(BaseModel):
+class ReassignmentOut(ResponseModel):
     id: int
     consultation_id: int
     from_department: DepartmentRef
@@ -363,7 +359,7 @@ class StaffConsultationOut(ConsultationOut):
     reassignments: list[ReassignmentOut]
 
 
-class StaffConsultationItem(BaseModel):
+class StaffConsultationItem(ResponseModel):
     id: int
     reference: str
     channel: str
@@ -382,25 +378,25 @@ class StaffConsultationItem(BaseModel):
     private: bool
 
 
-class StaffConsultationPage(BaseModel):
+class StaffConsultationPage(ResponseModel):
     items: list[StaffConsultationItem]
     total: int
     page: int
     per_page: int
 
 
-class StaffConsultationAnswer(BaseModel):
+class StaffConsultationAnswer(ResponseModel):
     consultation: StaffConsultationOut
 
 
-class PhotoUploaded(BaseModel):
+class PhotoUploaded(ResponseModel):
     id: str
     width: int
     height: int
     size: int
 
 
-class SimilarOut(BaseModel):
+class SimilarOut(ResponseModel):
     id: int
     reference: str
     question: str
@@ -409,24 +405,24 @@ class SimilarOut(BaseModel):
     published: bool
 
 
-class SimilarPage(BaseModel):
+class SimilarPage(ResponseModel):
     items: list[SimilarOut]
 
 
-class MaskFinding(BaseModel):
+class MaskFinding(ResponseModel):
     kind: str
     text: str
     replacement: str
 
 
-class PublishPreview(BaseModel):
+class PublishPreview(ResponseModel):
     question: str
     answer: str
     findings: list[MaskFinding]
     private: bool
 
 
-class QaOut(BaseModel):
+class QaOut(ResponseModel):
     id: int
     domain: DomainRef
     department: DepartmentRef | None
@@ -435,18 +431,18 @@ class QaOut(BaseModel):
     published_at: str | None
 
 
-class QaPage(BaseModel):
+class QaPage(ResponseModel):
     items: list[QaOut]
     total: int
     page: int
     per_page: int
 
 
-class QaPublished(BaseModel):
+class QaPublished(ResponseModel):
     qa: QaOut
 
 
-class SatisfactionRow(BaseModel):
+class SatisfactionRow(ResponseModel):
     department: DepartmentRef
     answered: int
     rated: int
@@ -458,30 +454,59 @@ class SatisfactionRow(BaseModel):
     overdue_open: int
 
 
-class SatisfactionOut(BaseModel):
+class SatisfactionOut(ResponseModel):
     items: list[SatisfactionRow]
 
 
-class RoutingRuleOut(BaseModel):
+class RoutingRuleOut(ResponseModel):
     domain: DomainRef
     department: DepartmentRef | None
 
 
-class SettingsOut(BaseModel):
+class SettingsOut(ResponseModel):
     limits: dict[str, int]
     routing: list[RoutingRuleOut]
 
 
-class ReassignmentPage(BaseModel):
+class ReassignmentPage(ResponseModel):
     items: list[ReassignmentOut]
     total: int
     page: int
     per_page: int
 
 
-class ReassignmentAnswer(BaseModel):
+class ReassignmentAnswer(ResponseModel):
     request: ReassignmentOut
 
 
-class PhoneOut(BaseModel):
+class PhoneOut(ResponseModel):
     phone: str
+
+
+class KindOption(ResponseModel):
+    value: str
+    label: str
+    workdays: int = Field(..., description="答复时限（工作日）")
+
+
+class TextLimits(ResponseModel):
+    min: int
+    max: int
+
+
+class OptionsOut(ResponseModel):
+    kinds: list[KindOption]
+    max_photos: int
+    max_photo_mb: int
+    text_chars: TextLimits
+
+
+class OverdueDepartment(ResponseModel):
+    department: DepartmentRef = Field(..., description="code 为空：待分派")
+    count: int
+
+
+class OverdueOut(ResponseModel):
+    total: int
+    by_department: list[OverdueDepartment]
+    items: list[StaffConsultationItem] = Field(..., description="最早到期的在前（最多 50 条）")

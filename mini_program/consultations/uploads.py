@@ -68,7 +68,9 @@ def uploaded_file(request: Request, field: str = "file") -> tuple[str, bytes] | 
     """The (name, bytes) of a multipart file field, or None when the form has none."""
     try:
         files = request.files
-    except Exception:
+    # Sanic's multipart parser raises whatever its malformed input trips (ValueError,
+    # KeyError, IndexError, ...): a body that cannot be read has no file in it.
+    except Exception:  # noqa: BLE001
         return None
     if not files:
         return None

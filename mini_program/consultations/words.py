@@ -25,8 +25,10 @@ import jieba
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from gateway.jobs import enqueue
 from mini_program.catalogue import text as catalogue_text
 from mini_program.consultations.models import DomainSetting, WordEntry, WordList
+from mini_program.consultations.text import clean
 
 log = logging.getLogger("govmatrix.consultations.words")
 
@@ -146,8 +148,6 @@ def _clean_word(word: str) -> str:
 
 async def replace_words(kind: WordList, words: list[str]) -> dict[str, Any]:
     """Make a list exactly `words`; a dictionary change bumps the version and re-segments."""
-    from gateway.jobs import enqueue
-
     current = set(await list_words(kind))
     wanted = set(words[:MAX_WORDS])
     added, removed = sorted(wanted - current), sorted(current - wanted)
@@ -176,7 +176,5 @@ async def bump_dictionary_version() -> int:
 
 def sensitive_hits(text: str, words: Iterable[str]) -> list[str]:
     """The sensitive words a text contains, however spaced or hidden (for moderators)."""
-    from mini_program.consultations.text import clean
-
     squeezed = re.sub(r"[\s·•・_\-*.。,]+", "", unicodedata.normalize("NFKC", clean(text)))
     return [w for w in words if w and _clean_word(w) in squeezed.lower()]

@@ -39,7 +39,7 @@ async def _grants_tile(staff: Any) -> dict[str, Any] | None:
 
 
 @bp.get("/notifications")
-@openapi.tag("console")
+@openapi.exclude()
 @staff_required(READ)
 async def notifications_page(request: Request) -> HTTPResponse:
     """Subscribe templates per purpose, grants outstanding, messages sent and refused."""

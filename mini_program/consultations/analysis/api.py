@@ -9,8 +9,9 @@ from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
 from gateway.auth import staff_required
+from gateway.openapi import query, returns
 from mini_program.consultations.analysis import service
-from mini_program.consultations.analysis.schemas import AnalysisQuery
+from mini_program.consultations.analysis.schemas import AnalysisOut, AnalysisQuery, AnalysisQueryDoc
 from mini_program.consultations.api import actor_of
 
 bp = Blueprint("analysis_api", url_prefix="/api/v1/admin")
@@ -18,10 +19,8 @@ bp = Blueprint("analysis_api", url_prefix="/api/v1/admin")
 
 @bp.get("/analysis")
 @openapi.tag("consultations")
-@openapi.parameter("from", str, "query", description="起始日期 YYYY-MM-DD（默认 30 天前）")
-@openapi.parameter("to", str, "query", description="截止日期 YYYY-MM-DD（默认今天）")
-@openapi.parameter("channel", str, "query", description="mini_program / wechat / hall，可重复")
-@openapi.parameter("department", str, "query", description="只看一个部门")
+@query(AnalysisQueryDoc)
+@returns(AnalysisOut)
 @staff_required("analysis.read")
 async def analysis(request: Request) -> HTTPResponse:
     """Hot words, rising topics, per topic and department, reply times, message length."""

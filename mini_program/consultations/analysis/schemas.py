@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sanic import Request
 
 from gateway.errors import Invalid, fields_from_validation
+from gateway.openapi import ResponseModel
 from mini_program.consultations.models import Channel
 from mini_program.consultations.schemas import CODE
 from mini_program.consultations.service.common import today
@@ -57,3 +58,80 @@ class AnalysisQuery(BaseModel):
             return cls.model_validate(data)
         except ValidationError as exc:
             raise Invalid("查询参数有误", fields=fields_from_validation(exc)) from exc
+
+
+class AnalysisQueryDoc(BaseModel):
+    """The query string as the document shows it (`AnalysisQuery.from_request` reads it)."""
+
+    date_from: date | None = Field(
+        None, alias="from", description="起始日期 YYYY-MM-DD（默认 30 天前）；时段最长 5 年"
+    )
+    date_to: date | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD（默认今天）")
+    channel: list[Channel] | None = Field(None, description="渠道，可重复；不填为全部")
+    department: str | None = Field(
+        None, max_length=32, pattern=CODE.pattern, description="只看一个部门"
+    )
+
+
+# --- answers (documented with @returns) ------------------------------------------------------
+
+
+class Count(ResponseModel):
+    label: str
+    count: int
+
+
+class WordCount(ResponseModel):
+    word: str
+    count: int
+
+
+class RisingWord(ResponseModel):
+    word: str
+    count: int
+    previous: int = Field(..., description="上一时段出现次数")
+    score: float
+    change: str
+
+
+class Period(ResponseModel):
+    date_from: str = Field(..., alias="from")
+    date_to: str = Field(..., alias="to")
+
+
+class PreviousPeriod(Period):
+    total: int
+
+
+class ReplyTimes(ResponseModel):
+    answered: int
+    median: float | None = Field(..., description="答复用时中位数（工作日）")
+    p90: float | None = Field(..., description="答复用时第 90 百分位（工作日）")
+    on_time_share: float | None = Field(..., description="按时答复的比例")
+    buckets: list[Count]
+
+
+class Lengths(ResponseModel):
+    mean: float | None
+    median: float | None
+    buckets: list[Count]
+
+
+class AnalysisOut(ResponseModel):
+    period: Period
+    previous: PreviousPeriod
+    channels: list[str]
+    total: int
+    answered: int
+    open: int
+    hot_words: list[WordCount]
+    rising: list[RisingWord]
+    by_channel: list[Count]
+    by_kind: list[Count]
+    by_domain: list[Count]
+    by_department: list[Count]
+    series: list[Count]
+    reply: ReplyTimes
+    length: Lengths
+    seconds: float
+    messages_per_second: int | None

@@ -10,7 +10,8 @@ from sanic_ext import openapi
 from gateway.auth import staff_required
 from gateway.auth.resident import resident_required
 from gateway.errors import Invalid, parse_body, parse_query
-from gateway.openapi import json_body, returns
+from gateway.openapi import json_body, query, returns
+from gateway.paging import PageQuery
 from mini_program.consultations.api import PHOTO_FORM, actor_of
 from mini_program.consultations.config import get_consultation_settings
 from mini_program.consultations.opinions import schemas as s
@@ -30,9 +31,7 @@ ONE = "/opinion-calls/<call_id:int>"
 
 @mp.get("")
 @openapi.tag("mini-program")
-@openapi.parameter("state", str, "query", description="open / closed / upcoming")
-@openapi.parameter("page", int, "query")
-@openapi.parameter("per_page", int, "query")
+@query(s.CallQuery)
 @returns(s.CallPage)
 async def calls(request: Request) -> HTTPResponse:
     """意见征集: published calls, newest first (filter by state)."""
@@ -44,7 +43,7 @@ async def calls(request: Request) -> HTTPResponse:
 
 @mp.get("/<call_id:int>")
 @openapi.tag("mini-program")
-@returns(s.CallOut)
+@returns(s.CallAnswer)
 async def call(request: Request, call_id: int) -> HTTPResponse:
     """One call: the draft, attachments, dates, comment count and the adoption summary."""
     return json({"call": await service.get_public(call_id=call_id)})
@@ -52,16 +51,19 @@ async def call(request: Request, call_id: int) -> HTTPResponse:
 
 @mp.get("/<call_id:int>/comments")
 @openapi.tag("mini-program")
+@query(PageQuery)
 @returns(s.CommentPage)
 async def comments(request: Request, call_id: int) -> HTTPResponse:
     """The comments moderators approved, newest first."""
-    q = parse_query(request, s.PageQuery)
+    q = parse_query(request, PageQuery)
     return json(await service.public_comments(call_id=call_id, page=q.page, per_page=q.per_page))
 
 
 @mp.post("/<call_id:int>/comments")
 @openapi.tag("mini-program")
 @json_body(s.CommentBody)
+@returns(s.CommentCreated, status=201)
+@returns(s.CommentCreated, status=200, description="同一提交编号已提交过")
 @resident_required
 async def add_comment(request: Request, call_id: int) -> HTTPResponse:
     """Comment on an open call (shown after moderation; 409 once the call has closed)."""
@@ -72,13 +74,15 @@ async def add_comment(request: Request, call_id: int) -> HTTPResponse:
         text=body.text,
         client_key=body.client_key,
     )
-    mine = {**service.comment_view(row, public=False), "state": row.state.value}
-    mine["state_label"] = service.label(row)
-    return json({"comment": mine, "created": created}, status=201 if created else 200)
+    return json(
+        {"comment": service.my_comment_view(row), "created": created},
+        status=201 if created else 200,
+    )
 
 
 @mp.get("/<call_id:int>/my-comments")
 @openapi.tag("mini-program")
+@returns(s.MyComments)
 @resident_required
 async def my_comments(request: Request, call_id: int) -> HTTPResponse:
     """The resident's own comments on a call, with their moderation state."""
@@ -91,6 +95,7 @@ async def my_comments(request: Request, call_id: int) -> HTTPResponse:
 
 @admin.get("/opinion-calls")
 @openapi.tag("opinions")
+@query(s.CallQuery)
 @returns(s.CallPage)
 @staff_required("opinions.read")
 async def staff_calls(request: Request) -> HTTPResponse:
@@ -106,6 +111,7 @@ async def staff_calls(request: Request) -> HTTPResponse:
 @admin.post("/opinion-calls")
 @openapi.tag("opinions")
 @json_body(s.CallBody)
+@returns(s.CallAnswer, status=201)
 @staff_required("opinions.write")
 async def create_call(request: Request) -> HTTPResponse:
     """A new draft call (published separately)."""
@@ -116,6 +122,7 @@ async def create_call(request: Request) -> HTTPResponse:
 
 @admin.get(ONE)
 @openapi.tag("opinions")
+@returns(s.CallAnswer)
 @staff_required("opinions.read")
 async def staff_call(request: Request, call_id: int) -> HTTPResponse:
     """One call as staff see it: drafts too, every count, the adoption decisions so far."""
@@ -126,6 +133,7 @@ async def staff_call(request: Request, call_id: int) -> HTTPResponse:
 @admin.put(ONE)
 @openapi.tag("opinions")
 @json_body(s.CallBody)
+@returns(s.CallAnswer)
 @staff_required("opinions.write")
 async def update_call(request: Request, call_id: int) -> HTTPResponse:
     """Edit a call's draft, department or dates (until it closes)."""
@@ -136,6 +144,7 @@ async def update_call(request: Request, call_id: int) -> HTTPResponse:
 
 @admin.post(ONE + "/publish")
 @openapi.tag("opinions")
+@returns(s.CallAnswer)
 @staff_required("opinions.write")
 async def publish_call(request: Request, call_id: int) -> HTTPResponse:
     """Make the call visible to residents."""
@@ -150,6 +159,7 @@ def _attachment_limit() -> int:
 @admin.post(ONE + "/attachments", stream=True)
 @openapi.tag("opinions")
 @openapi.body({"multipart/form-data": PHOTO_FORM})
+@returns(s.AttachmentOut, status=201)
 @staff_required("opinions.write")
 @limited_body(_attachment_limit, "附件不能超过 20 MB")
 async def attach(request: Request, call_id: int) -> HTTPResponse:
@@ -173,6 +183,7 @@ async def attach(request: Request, call_id: int) -> HTTPResponse:
 
 @admin.delete(ONE + "/attachments/<attachment_id:int>")
 @openapi.tag("opinions")
+@returns(None, status=204, description="已删除")
 @staff_required("opinions.write")
 async def detach(request: Request, call_id: int, attachment_id: int) -> HTTPResponse:
     """Remove an attachment."""
@@ -184,7 +195,8 @@ async def detach(request: Request, call_id: int, attachment_id: int) -> HTTPResp
 
 @admin.get(ONE + "/comments")
 @openapi.tag("opinions")
-@openapi.parameter("state", str, "query", description="pending / approved / hidden")
+@query(s.CommentQuery)
+@returns(s.StaffCommentPage)
 @staff_required("opinions.read")
 async def staff_comments(request: Request, call_id: int) -> HTTPResponse:
     """Every comment with its moderation state and the sensitive words it contains."""
@@ -201,6 +213,7 @@ async def staff_comments(request: Request, call_id: int) -> HTTPResponse:
 @admin.post("/opinion-comments/<comment_id:int>/moderation")
 @openapi.tag("opinions")
 @json_body(s.ModerationBody)
+@returns(s.StaffCommentAnswer)
 @staff_required("opinions.moderate")
 async def moderate(request: Request, comment_id: int) -> HTTPResponse:
     """Approve (show) or hide a comment."""
@@ -208,12 +221,13 @@ async def moderate(request: Request, comment_id: int) -> HTTPResponse:
     row = await service.moderate(
         actor=actor_of(request), comment_id=comment_id, approve=body.approve
     )
-    return json({"comment": {**service.comment_view(row, public=False), "state": row.state.value}})
+    return json({"comment": service.staff_comment_view(row)})
 
 
 @admin.post("/opinion-comments/<comment_id:int>/adoption")
 @openapi.tag("opinions")
 @json_body(s.AdoptionBody)
+@returns(s.StaffCommentAnswer)
 @staff_required("opinions.write")
 async def adoption(request: Request, comment_id: int) -> HTTPResponse:
     """Record whether a comment was adopted, partly adopted or not (with the reason)."""
@@ -221,12 +235,13 @@ async def adoption(request: Request, comment_id: int) -> HTTPResponse:
     row = await service.decide_adoption(
         actor=actor_of(request), comment_id=comment_id, adoption=body.adoption, reason=body.reason
     )
-    return json({"comment": service.comment_view(row, public=False)})
+    return json({"comment": service.staff_comment_view(row)})
 
 
 @admin.post(ONE + "/adoption-summary")
 @openapi.tag("opinions")
 @json_body(s.SummaryBody)
+@returns(s.CallAnswer)
 @staff_required("opinions.write")
 async def summary(request: Request, call_id: int) -> HTTPResponse:
     """Publish the adoption summary (after the close, every shown comment decided)."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from gateway.openapi import ResponseModel
+from gateway.paging import PageQuery
 from mini_program.consultations import text as rules
 from mini_program.consultations.opinions.models import Adoption
-from mini_program.consultations.schemas import Department, PageQuery, Strict
+from mini_program.consultations.schemas import Department, DepartmentRef, Strict
 
 MAX_COMMENT_CHARS = 1000
 MAX_BODY_CHARS = 50000
@@ -91,23 +93,23 @@ class CommentQuery(PageQuery):
     state: str | None = Field(None, pattern="^(pending|approved|hidden)$")
 
 
-# --- answers ---------------------------------------------------------------------------------
+# --- answers (documented with @returns) ------------------------------------------------------
 
 
-class AttachmentOut(BaseModel):
+class AttachmentOut(ResponseModel):
     id: int
     filename: str
     url: str
     size: int
 
 
-class AdoptionCounts(BaseModel):
+class AdoptionCounts(ResponseModel):
     adopted: int
     partly: int
     not_adopted: int
 
 
-class CommentOut(BaseModel):
+class CommentOut(ResponseModel):
     id: int
     text: str
     created_at: str | None
@@ -116,37 +118,74 @@ class CommentOut(BaseModel):
     adoption_reason: str | None
 
 
-class CallSummaryOut(BaseModel):
+class MyCommentOut(CommentOut):
+    state: str = Field(..., description="pending（审核中）/ approved（已公开）/ hidden（未公开）")
+    state_label: str
+
+
+class StaffCommentOut(MyCommentOut):
+    flagged: list[str] = Field(..., description="评论中含有的敏感词（提示审核人员）")
+    moderated_by: str | None
+
+
+class CallSummaryOut(ResponseModel):
     id: int
     title: str
     summary: str
-    department: dict[str, str] | None
+    department: DepartmentRef | None
     opens_on: str
     closes_on: str
-    state: str
+    state: str = Field(..., description="draft / upcoming / open / closed / summarised")
     state_label: str
-    comment_count: int
+    comment_count: int = Field(
+        ..., description="居民看到的是已公开的评论数；工作人员看到的是收到的全部"
+    )
+    counts: dict[str, int] | None = Field(None, description="按审核状态计数（仅工作人员）")
 
 
 class CallOut(CallSummaryOut):
-    model_config = ConfigDict(extra="allow")
     body: str
     attachments: list[AttachmentOut]
     adoption_summary: str | None
     adoption_counts: AdoptionCounts | None
     not_adopted: list[CommentOut]
     can_comment: bool
+    received_count: int | None = Field(None, description="收到的评论总数（含未公开的）")
 
 
-class CallPage(BaseModel):
+class CallAnswer(ResponseModel):
+    call: CallOut
+
+
+class CallPage(ResponseModel):
     items: list[CallSummaryOut]
     total: int
     page: int
     per_page: int
 
 
-class CommentPage(BaseModel):
+class CommentPage(ResponseModel):
     items: list[CommentOut]
     total: int
     page: int
     per_page: int
+
+
+class StaffCommentPage(ResponseModel):
+    items: list[StaffCommentOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class CommentCreated(ResponseModel):
+    comment: MyCommentOut
+    created: bool = Field(..., description="false：同一提交编号已提交过，返回原来的评论")
+
+
+class MyComments(ResponseModel):
+    items: list[MyCommentOut]
+
+
+class StaffCommentAnswer(ResponseModel):
+    comment: StaffCommentOut

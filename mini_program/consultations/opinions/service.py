@@ -212,9 +212,12 @@ async def _comment_counts(call_ids: list[int]) -> dict[int, dict[str, int]]:
     return out
 
 
-async def call_summary(call: OpinionCall, counts: dict[str, int]) -> dict[str, Any]:
+async def call_summary(
+    call: OpinionCall, counts: dict[str, int], *, public: bool = False
+) -> dict[str, Any]:
+    """A call as lists show it; residents see only the comments moderators approved counted."""
     state = state_of(call)
-    return {
+    out = {
         "id": call.id,
         "title": call.title,
         "summary": call.summary,
@@ -226,6 +229,10 @@ async def call_summary(call: OpinionCall, counts: dict[str, int]) -> dict[str, A
         "comment_count": sum(counts.values()),
         "counts": counts,
     }
+    if public:
+        out["comment_count"] = counts.get(CommentState.APPROVED.value, 0)
+        del out["counts"]
+    return out
 
 
 async def list_calls(
@@ -245,7 +252,7 @@ async def list_calls(
     total = await query.count()
     calls = await query.order_by("-opens_on", "-id").offset((page - 1) * per_page).limit(per_page)
     counts = await _comment_counts([c.id for c in calls])
-    items = [await call_summary(c, counts.get(c.id, {})) for c in calls]
+    items = [await call_summary(c, counts.get(c.id, {}), public=actor is None) for c in calls]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
@@ -262,10 +269,26 @@ def comment_view(c: OpinionComment, *, public: bool) -> dict[str, Any]:
     }
 
 
+def staff_comment_view(c: OpinionComment) -> dict[str, Any]:
+    """A comment as moderators see it: unmasked, with its state and the words it flagged."""
+    return {
+        **comment_view(c, public=False),
+        "state": c.state.value,
+        "state_label": label(c),
+        "flagged": [w for w in c.flagged.split(",") if w],
+        "moderated_by": c.moderated_by,
+    }
+
+
+def my_comment_view(c: OpinionComment) -> dict[str, Any]:
+    """A comment as its author sees it: unmasked, with its moderation state."""
+    return {**comment_view(c, public=False), "state": c.state.value, "state_label": label(c)}
+
+
 async def call_view(call: OpinionCall, *, public: bool) -> dict[str, Any]:
     """A call with its text, attachments and, once published, the adoption summary."""
     counts = (await _comment_counts([call.id])).get(call.id, {})
-    out = await call_summary(call, counts)
+    out = await call_summary(call, counts, public=public)
     attachments = await OpinionAttachment.filter(call_id=call.id).order_by("id")
     out.update(
         body=call.body,
@@ -292,9 +315,7 @@ async def call_view(call: OpinionCall, *, public: bool) -> dict[str, Any]:
         ]
         out["adoption_summary"] = call.adoption_summary
     if public:
-        out["comment_count"] = counts.get(CommentState.APPROVED.value, 0)
         out["received_count"] = sum(counts.values())
-        out.pop("counts", None)
     return out
 
 
@@ -310,14 +331,7 @@ async def list_comments(
         query = query.filter(state=state)
     total = await query.count()
     rows = await query.order_by("-id").offset((page - 1) * per_page).limit(per_page)
-    items = [comment_view(c, public=public) for c in rows]
-    if not public:
-        for item, row in zip(items, rows, strict=True):
-            item.update(
-                state=row.state.value,
-                flagged=[w for w in row.flagged.split(",") if w],
-                moderated_by=row.moderated_by,
-            )
+    items = [comment_view(c, public=True) if public else staff_comment_view(c) for c in rows]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
@@ -365,10 +379,7 @@ async def my_comments(*, resident_id: int, call_id: int) -> list[dict[str, Any]]
     """The resident's own comments on a call, with whether they are shown."""
     await _published(call_id)
     rows = await OpinionComment.filter(call_id=call_id, resident_id=resident_id).order_by("-id")
-    return [
-        {**comment_view(c, public=False), "state": c.state.value, "state_label": label(c)}
-        for c in rows
-    ]
+    return [my_comment_view(c) for c in rows]
 
 
 def label(c: OpinionComment) -> str:

@@ -17,7 +17,7 @@ from sanic_ext import openapi
 
 from gateway.auth import staff_required
 from gateway.console import render
-from gateway.errors import ApiError, NotFound
+from gateway.errors import ApiError, NotFound, route_max_length
 from matrix import service as matrix
 from mini_program.consultations import schemas as s
 from mini_program.consultations.jobs import answer_page
@@ -167,9 +167,10 @@ async def convert_submit(request: Request, message_id: int) -> HTTPResponse:
 
 @bp.get("/consultations/r/<token:str>")
 @openapi.exclude()
+@route_max_length(token=32)
 async def public_answer(request: Request, token: str) -> HTTPResponse:
     """A question's progress and answer for whoever holds its link (follower, hall visitor)."""
-    row = await Consultation.get_or_none(public_token=token[:32]) if len(token) == 32 else None
+    row = await Consultation.get_or_none(public_token=token)
     if row is None:
         raise NotFound("没有这个咨询", code="consultation_not_found")
     n = await names()

@@ -120,7 +120,7 @@ def photo_url(token: str, *, expires: int | None = None) -> str:
     """A signed, expiring link to a photo (images load without the resident's token)."""
     expires = expires or int(time.time()) + get_consultation_settings().photo_link_seconds
     query = urlencode({"expires": expires, "sig": photo_signature(token, expires)})
-    return f"/api/v1/mp/consultation-photos/{token}?{query}"
+    return f"/consultations/photos/{token}?{query}"
 
 
 def photo_signature(token: str, expires: int) -> str:

@@ -71,7 +71,8 @@ async def test_a_draft_is_published_commented_on_and_moderated(api, sandbox, db)
     assert published.json()["call"]["state"] == "open"
 
     public = (await api.get(f"/api/v1/mp/opinion-calls/{call['id']}")).json()["call"]
-    assert public["body"] == DRAFT and public["can_comment"] is True
+    assert public["body"] == DRAFT
+    assert public["can_comment"] is True
     file = public["attachments"][0]
     assert file["filename"] == "征求意见稿.docx"
     assert (await api.get(file["url"])).content == docx()
@@ -81,7 +82,8 @@ async def test_a_draft_is_published_commented_on_and_moderated(api, sandbox, db)
     ok = await api.post(
         path, json={"text": "建议免费停放时间延长到30分钟。", "client_key": key()}, headers=me
     )
-    assert ok.status_code == 201 and ok.json()["comment"]["state_label"] == "审核中"
+    assert ok.status_code == 201
+    assert ok.json()["comment"]["state_label"] == "审核中"
     flagged = await api.post(
         path,
         json={"text": "办 证 刷 单，联系我 138 0000 1111", "client_key": key()},
@@ -123,9 +125,11 @@ async def test_a_draft_is_published_commented_on_and_moderated(api, sandbox, db)
     assert [c["id"] for c in shown["items"]] == [approve]
     mine = (await api.get(f"{path.replace('/comments', '/my-comments')}", headers=me)).json()
     states = {c["id"]: c["state_label"] for c in mine["items"]}
-    assert states[approve] == "已公开" and states[spam["id"]] == "未公开"
+    assert states[approve] == "已公开"
+    assert states[spam["id"]] == "未公开"
     public = (await api.get(f"/api/v1/mp/opinion-calls/{call['id']}")).json()["call"]
-    assert public["comment_count"] == 1 and public["received_count"] == 3
+    assert public["comment_count"] == 1
+    assert public["received_count"] == 3
 
 
 async def test_no_comment_after_the_close_and_none_before_the_opening(api, sandbox, db):
@@ -227,7 +231,8 @@ async def test_after_the_close_the_department_publishes_the_adoption_summary(api
     assert public["adoption_counts"] == {"adopted": 1, "partly": 1, "not_adopted": 1}
     assert public["adoption_summary"].startswith("共收到意见3条")
     reasons = {c["adoption_label"]: c["adoption_reason"] for c in public["not_adopted"]}
-    assert reasons["未采纳"].startswith("停车收费是调节") and "医院周边" in reasons["部分采纳"]
+    assert reasons["未采纳"].startswith("停车收费是调节")
+    assert "医院周边" in reasons["部分采纳"]
     assert public["can_comment"] is False
 
 

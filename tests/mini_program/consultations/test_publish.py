@@ -50,7 +50,8 @@ def test_hidden_numbers_are_masked(typed, hidden):
     assert hidden not in _digits(masked)
     assert not re.search(r"\d{7,}", _digits(masked))
     assert leaks(masked) == []
-    assert masked.startswith("请问低保怎么申请？") and masked.endswith("谢谢。")
+    assert masked.startswith("请问低保怎么申请？")
+    assert masked.endswith("谢谢。")
 
 
 def test_names_addresses_and_emails_are_masked_but_ordinary_text_is_kept():
@@ -64,7 +65,9 @@ def test_names_addresses_and_emails_are_masked_but_ordinary_text_is_kept():
     assert {"name", "address", "email"} <= kinds
     for gone in ("张三", "李四", "陈静", "幸福村3组12号", "chenjing@163.com"):
         assert gone not in masked
-    assert "张某" in masked and "【地址已隐去】" in masked and "【邮箱已隐去】" in masked
+    assert "张某" in masked
+    assert "【地址已隐去】" in masked
+    assert "【邮箱已隐去】" in masked
     for kept in ("2026-03-15 10:30", "12345", "蒙政办〔2026〕12号", "100元", "1200万元"):
         assert kept in masked
     assert "王某某" in mask_personal_data("来访人王秀兰反映", known_names=["王秀兰"])[0]
@@ -92,7 +95,8 @@ async def test_publishing_masks_the_question_and_the_answer(api, db):
         await api.get(f"/api/v1/admin/consultations/{row.id}/publish-preview", headers=admin)
     ).json()
     assert {f["kind"] for f in preview["findings"]} >= {"phone", "id_number", "name"}
-    assert "王某某" in preview["question"] and "【电话已隐去】" in preview["question"]
+    assert "王某某" in preview["question"]
+    assert "【电话已隐去】" in preview["question"]
     published = await api.post(f"/api/v1/admin/consultations/{row.id}/publish", headers=admin)
     assert published.status_code == 200, published.text
     qa = published.json()["qa"]
@@ -111,7 +115,8 @@ async def test_publishing_masks_the_question_and_the_answer(api, db):
     again = edited.json()["qa"]
     assert again["id"] == qa["id"]
     for field in ("question", "answer"):
-        assert leaks(again[field]) == [] and not re.search(r"\d{7,}", _digits(again[field]))
+        assert leaks(again[field]) == []
+        assert not re.search(r"\d{7,}", _digits(again[field]))
     # What the mini-program shows never has the numbers.
     public = await api.get(f"/api/v1/mp/qa/{qa['id']}")
     assert "13812345678" not in _digits(public.text)
@@ -169,7 +174,8 @@ async def test_published_qa_is_listed_per_domain_and_found_by_the_search(api, db
     assert found["items"][0]["id"] == qa["id"]
     search = (await api.get("/api/v1/mp/search", params={"q": "居家养老上门服务补贴"})).json()
     hit = next(h for h in search["items"] if h["type"] == "qa")
-    assert hit["id"] == qa["id"] and "<em>" in hit["title"]
+    assert hit["id"] == qa["id"]
+    assert "<em>" in hit["title"]
     # Answered but unpublished questions never reach the residents' search.
     assert all(h["type"] in ("item", "document", "qa") for h in search["items"])
 

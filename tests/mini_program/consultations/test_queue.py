@@ -41,7 +41,9 @@ async def test_due_dates_count_working_days_across_holidays_and_make_up_days(db)
     assert deadline(before_may_day, on=date(2026, 5, 8))["label"] == "今天到期"
     late = deadline(before_may_day, on=date(2026, 5, 12))
     # Saturday 9 May is a make-up working day: 9, 11 and 12 May are three days late.
-    assert late["overdue"] and late["workdays_left"] == -3 and late["label"] == "已超期 3 个工作日"
+    assert late["overdue"]
+    assert late["workdays_left"] == -3
+    assert late["label"] == "已超期 3 个工作日"
 
 
 async def test_department_staff_see_and_answer_only_their_departments_questions(api, db):
@@ -52,7 +54,8 @@ async def test_department_staff_see_and_answer_only_their_departments_questions(
     listed = (
         await api.get("/api/v1/admin/consultations", params={"per_page": 100}, headers=dept)
     ).json()
-    assert listed["items"] and all(i["department"]["code"] == EDU for i in listed["items"])
+    assert listed["items"]
+    assert all(i["department"]["code"] == EDU for i in listed["items"])
     assert (
         await api.get(f"/api/v1/admin/consultations/{ours.id}", headers=dept)
     ).status_code == 200
@@ -124,8 +127,10 @@ async def test_an_answer_stops_the_clock_and_reaches_the_resident(api, sandbox, 
     )
     assert sorted(r.status_code for r in answers) == [200, 409]
     done = next(r for r in answers if r.status_code == 200).json()["consultation"]
-    assert done["status"] == "answered" and done["answered_by"] == "dept_edu"
-    assert done["answer"]["workdays"] == 0 and done["answer"]["on_time"] is True
+    assert done["status"] == "answered"
+    assert done["answered_by"] == "dept_edu"
+    assert done["answer"]["workdays"] == 0
+    assert done["answer"]["on_time"] is True
     mine = (await api.get(f"/api/v1/mp/consultations/{c['id']}", headers=me)).json()
     assert mine["consultation"]["status_label"] == "已答复"
     assert mine["consultation"]["answer"]["text"].startswith("您好，报名需要户口簿")
@@ -170,7 +175,8 @@ async def test_a_department_asks_for_reassignment_with_its_reason_and_an_admin_d
     )
     assert made.status_code == 201, made.text
     request = made.json()["request"]
-    assert request["state"] == "pending" and request["to_department"]["code"] == "mzj"
+    assert request["state"] == "pending"
+    assert request["to_department"]["code"] == "mzj"
     assert_error(await api.post(path, json={"reason": "再申请一次"}, headers=dept), 409)
 
     admin = await sign_in(api, "admin")
@@ -223,7 +229,8 @@ async def test_reply_limits_and_routing_rules_are_settings_the_admin_edits(api, 
         )
         me = await resident(api, sandbox)
         c = (await submit(api, me, kind="suggestion")).json()["consultation"]
-        assert c["status"] == "assigned" and c["deadline"]["workdays_left"] == 15
+        assert c["status"] == "assigned"
+        assert c["deadline"]["workdays_left"] == 15
         assert (await Consultation.get(id=c["id"])).department_code == "sjzyj"
         for bad in ({"kind": "enquiry", "workdays": 0}, {"kind": "nope", "workdays": 3}):
             assert_error(
@@ -297,7 +304,8 @@ async def test_staff_find_answers_to_similar_questions(api, db):
     found = (await api.get(f"/api/v1/admin/consultations/{new.id}/similar", headers=admin)).json()[
         "items"
     ]
-    assert found and found[0]["id"] == old.id
+    assert found
+    assert found[0]["id"] == old.id
     assert found[0]["answer"].startswith("残疾人两项补贴向户籍所在乡镇")
     # Department staff of another department see another department's private work only
     # when it was published.

@@ -40,27 +40,33 @@ async def test_a_question_with_photos_gets_a_reference_and_is_routed_to_its_depa
     body = response.json()
     assert body["created"] is True
     c = body["consultation"]
-    assert c["reference"].startswith("ZX") and str(c["id"]) in c["reference"]
-    assert c["status"] == "assigned" and c["status_label"] == "办理中"
+    assert c["reference"].startswith("ZX")
+    assert str(c["id"]) in c["reference"]
+    assert c["status"] == "assigned"
+    assert c["status_label"] == "办理中"
     assert c["domain"] == {"id": education, "name": "义务教育"}
     assert c["phone_masked"] == "139****1234"
     assert "13956781234" not in response.text
     assert c["private"] is True
-    assert c["deadline"]["workdays_left"] == 3 and not c["deadline"]["overdue"]
+    assert c["deadline"]["workdays_left"] == 3
+    assert not c["deadline"]["overdue"]
     assert [p["id"] for p in c["photos"]] == photos
 
     stored = await Consultation.get(id=c["id"])
     assert stored.department_code == "jyj"  # the demo routing rule for 义务教育
-    assert stored.phone_encrypted and "1395678" not in stored.phone_encrypted
+    assert stored.phone_encrypted
+    assert "1395678" not in stored.phone_encrypted
     assert decrypt(stored.phone_encrypted) == "13956781234"
 
     # 我的咨询 lists it; its detail and its photos open for the resident.
     mine = (await api.get("/api/v1/mp/consultations", headers=me)).json()
-    assert mine["items"][0]["id"] == c["id"] and mine["total"] == 1
+    assert mine["items"][0]["id"] == c["id"]
+    assert mine["total"] == 1
     detail = await api.get(f"/api/v1/mp/consultations/{c['id']}", headers=me)
     assert detail.json()["consultation"]["text"] == QUESTION
     image = await api.get(c["photos"][0]["url"])
-    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/jpeg"
     picture = Image.open(io.BytesIO(image.content))
     # Re-encoded: EXIF (maker, GPS) gone, the orientation applied (640x480 turned upright).
     assert picture.size == (480, 640)
@@ -84,7 +90,8 @@ async def test_a_question_without_a_topic_goes_to_other_and_waits_for_an_admin(a
     response = await submit(api, me, text="想咨询一下县里老年人办理公交卡需要什么材料？")
     c = response.json()["consultation"]
     assert c["domain"] == {"id": None, "name": "其他"}
-    assert c["status"] == "pending" and c["status_label"] == "待分派"
+    assert c["status"] == "pending"
+    assert c["status_label"] == "待分派"
 
 
 async def test_double_submission_with_one_client_key_is_one_question(api, sandbox, db):
@@ -99,7 +106,8 @@ async def test_double_submission_with_one_client_key_is_one_question(api, sandbo
     assert sorted(r.status_code for r in (first, second, third)) == [200, 200, 201]
     assert await Consultation.filter(client_key=client_key).count() == 1
     again = await api.post("/api/v1/mp/consultations", headers=me, json=body)
-    assert again.status_code == 200 and again.json()["created"] is False
+    assert again.status_code == 200
+    assert again.json()["created"] is False
 
 
 async def test_bad_texts_are_refused_with_a_field_message(api, sandbox, db):
@@ -183,6 +191,8 @@ async def test_a_resident_cannot_read_or_attach_anothers(api, sandbox, db):
 async def test_the_form_options_show_the_reply_limits(api, db):
     options = (await api.get("/api/v1/mp/consultation-options")).json()
     kinds = {k["value"]: k for k in options["kinds"]}
-    assert kinds["enquiry"]["workdays"] == 3 and kinds["enquiry"]["label"] == "咨询"
+    assert kinds["enquiry"]["workdays"] == 3
+    assert kinds["enquiry"]["label"] == "咨询"
     assert kinds["complaint"]["workdays"] == 10
-    assert options["max_photos"] == 6 and options["max_photo_mb"] == 5
+    assert options["max_photos"] == 6
+    assert options["max_photo_mb"] == 5
