@@ -11,7 +11,7 @@ from typing import Any
 from gateway.errors import Conflict, NotFound
 from matrix.models import InboxMessage
 from matrix.service.common import Actor
-from matrix.service.inbox import get_message, message_to_dict, reply_window_open
+from matrix.service.inbox import message_view, reply_window_open
 from matrix.service.registry import secret_of
 
 SENT = "sent"
@@ -19,8 +19,9 @@ WINDOW_CLOSED = "window_closed"
 
 
 async def inbox_message(*, message_id: int, actor: Actor) -> dict[str, Any]:
-    """One inbox message as the inbox shows it, if the actor may see it (else 404)."""
-    return message_to_dict(await get_message(message_id=message_id, actor=actor))
+    """One inbox message as the inbox shows it (with its newest reassignment request), if the
+    actor may see it (else 404)."""
+    return await message_view(message_id=message_id, actor=actor)
 
 
 async def message_follower(*, message_id: int, text: str) -> str:

@@ -24,11 +24,14 @@ DOMAIN = Domain(
     templates=("mini_program.consultations",),
     permissions={
         # The county's open-government office: the help desk, inbox conversions, publishing,
-        # moderation and the analysis; answering is the departments' work.
+        # moderation and the analysis; answering is the departments' work. Editors dispatch
+        # (consultations.assign) as they do the inbox's messages (inbox.assign): the same
+        # people decide a department's request to move a message or a question.
         "editor": _STAFF_READ
         | frozenset(
             {
                 "consultations.intake",
+                "consultations.assign",
                 "consultations.publish",
                 "opinions.write",
                 "opinions.moderate",

@@ -25,6 +25,7 @@ from mini_program.consultations.models import (
     ConsultationPhoto,
     Delivery,
     Kind,
+    ReassignmentRequest,
     Status,
 )
 from mini_program.consultations.schemas import ConvertBody, DeskBody, SubmitBody
@@ -177,6 +178,21 @@ async def record_desk_visit(*, actor: Actor, body: DeskBody) -> Consultation:
     return row
 
 
+async def _carry_over_reassignment(row: Consultation, pending: Any) -> None:
+    """A department's pending request to move the message becomes the question's request, so
+    the dispatcher decides it once, in the queue (the acknowledgement that answers the message
+    closes the inbox's request as the inbox closes any request of an answered message)."""
+    if not isinstance(pending, dict) or pending.get("status") != "pending":
+        return
+    await ReassignmentRequest.create(
+        consultation_id=row.id,
+        from_department=str(pending.get("from_department") or row.department_code or ""),
+        to_department=pending.get("to_department") or None,
+        reason=str(pending.get("reason") or ""),
+        requested_by=str(pending.get("requested_by") or ""),
+    )
+
+
 async def convert_message(*, actor: Actor, body: ConvertBody) -> Consultation:
     """Turn a follower's message from the inbox into a consultation, linked to it.
 
@@ -205,6 +221,7 @@ async def convert_message(*, actor: Actor, body: ConvertBody) -> Consultation:
                 recorded_by=actor.name,
                 ack_delivery=Delivery.QUEUED,
             )
+            await _carry_over_reassignment(row, message.get("reassignment"))
             await enqueue(
                 "consultations.deliver",
                 {"consultation_id": row.id, "what": "ack", "actor": [actor.id, actor.name]},

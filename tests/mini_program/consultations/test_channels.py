@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import secrets
 
-from gateway.config import get_settings
 from gateway.jobs import run_due
 from matrix.models import Account, InboxMessage
 from mini_program.consultations.models import Consultation
-from mini_program.notify.purposes import get_purpose
 from tests.conftest import assert_error
 from tests.gateway.staff_helpers import sign_in
 from tests.mini_program.consultations.helpers import resident, submit
@@ -52,8 +50,10 @@ async def test_a_follower_message_becomes_a_consultation_and_the_follower_is_tol
     )
     assert made.status_code == 201, made.text
     c = made.json()["consultation"]
-    assert c["channel"] == "wechat" and c["channel_label"] == "公众号留言"
-    assert c["inbox_message_id"] == message.id and c["account_code"] == "mcjy"
+    assert c["channel"] == "wechat"
+    assert c["channel_label"] == "公众号留言"
+    assert c["inbox_message_id"] == message.id
+    assert c["account_code"] == "mcjy"
     assert c["text"].startswith("请问孩子上初中")
     assert c["department"]["code"] == "jyj"
     assert c["ack_delivery"] == "queued"
@@ -74,11 +74,14 @@ async def test_a_follower_message_becomes_a_consultation_and_the_follower_is_tol
     assert any(row.reference in t and f"/consultations/r/{row.public_token}" in t for t in told)
     # The inbox shows the message answered with that acknowledgement: the two are linked.
     await message.refresh_from_db()
-    assert message.status == "replied" and row.reference in (message.reply_text or "")
+    assert message.status == "replied"
+    assert row.reference in (message.reply_text or "")
 
     # The answer page the follower was pointed to.
     page = await api.get(f"/consultations/r/{row.public_token}")
-    assert page.status_code == 200 and "办理中" in page.text and row.reference in page.text
+    assert page.status_code == 200
+    assert "办理中" in page.text
+    assert row.reference in page.text
     assert page.headers["x-robots-tag"] == "noindex"
     assert_error(await api.get("/consultations/r/" + "0" * 32), 404)
 
@@ -129,7 +132,8 @@ async def test_an_answer_after_48_hours_cannot_reach_the_follower_who_was_told_w
     finally:
         await sandbox.post("/sandbox/clock", json={"appid": account.appid, "reset": True})
     row = await Consultation.get(id=c["id"])
-    assert row.ack_delivery == "sent" and row.answer_delivery == "window_closed"
+    assert row.ack_delivery == "sent"
+    assert row.answer_delivery == "window_closed"
     detail = await api.get(f"/console/consultations/{c['id']}", headers=admin)
     assert "已超过 48 小时" in detail.text
 
@@ -172,7 +176,8 @@ async def test_the_help_desk_enters_a_visitors_question_and_prints_a_slip(api, d
         headers=editor,
     )
     fields = assert_error(bad, 422)["fields"]
-    assert "text" in fields and "phone" in fields
+    assert "text" in fields
+    assert "phone" in fields
     made = await api.post(
         "/api/v1/admin/consultations/desk",
         json={
@@ -185,11 +190,15 @@ async def test_the_help_desk_enters_a_visitors_question_and_prints_a_slip(api, d
     )
     assert made.status_code == 201, made.text
     c = made.json()["consultation"]
-    assert c["channel"] == "hall" and c["recorded_by"] == "editor"
-    assert c["contact_name"] == "赵大爷" and c["phone_masked"] == "0558****456"
+    assert c["channel"] == "hall"
+    assert c["recorded_by"] == "editor"
+    assert c["contact_name"] == "赵大爷"
+    assert c["phone_masked"] == "0558****456"
     slip = await api.get(f"/console/consultations/{c['id']}/slip", headers=editor)
     assert slip.status_code == 200
-    assert c["reference"] in slip.text and "<svg" in slip.text and "/consultations/r/" in slip.text
+    assert c["reference"] in slip.text
+    assert "<svg" in slip.text
+    assert "/consultations/r/" in slip.text
 
 
 async def test_the_resident_rates_the_answer_once_and_satisfaction_is_shown_per_department(
@@ -220,13 +229,15 @@ async def test_the_resident_rates_the_answer_once_and_satisfaction_is_shown_per_
     )
     assert rated.status_code == 200, rated.text
     body = rated.json()["consultation"]
-    assert body["rating"]["label"] == "基本满意" and body["can_rate"] is False
+    assert body["rating"]["label"] == "基本满意"
+    assert body["can_rate"] is False
     assert_error(
         await api.post(rate, json={"rating": "dissatisfied"}, headers=me), 409, "already_rated"
     )
     rows = (await api.get("/api/v1/admin/consultations/satisfaction", headers=admin)).json()
     tjj = next(r for r in rows["items"] if r["department"]["code"] == "tjj")
-    assert tjj["rated"] >= 1 and tjj["basically_satisfied"] >= 1
+    assert tjj["rated"] >= 1
+    assert tjj["basically_satisfied"] >= 1
     assert 0 <= tjj["satisfaction_rate"] <= 1
     assert_error(
         await api.get(
@@ -238,58 +249,40 @@ async def test_the_resident_rates_the_answer_once_and_satisfaction_is_shown_per_
     )
 
 
-async def test_the_resident_who_allowed_it_gets_one_subscribe_message_when_answered(
+async def test_a_departments_pending_request_to_move_a_message_is_decided_once_in_the_queue(
     api, sandbox, db
 ):
-    openid = "oNotify" + secrets.token_hex(8)
-    me = await resident(api, sandbox, openid)
-    template_id = get_purpose("consultation_answered").template_id
-    granted = await sandbox.post(
-        "/sandbox/subscribe-grants",
-        json={"appid": get_settings().mp_appid, "template_id": template_id, "openids": [openid]},
+    """Department asks, dispatcher decides: a request made in the inbox follows the message
+    into the queue, and the inbox's copy closes when the message is answered."""
+    _, message = await _follower_writes(
+        sandbox, "mcjy", "我家老人没有收入，想问问低保怎么申请，需要什么材料？"
     )
-    assert granted.status_code == 200, granted.text
-    reported = await api.post(
-        "/api/v1/mp/subscribe-grants", json={template_id: "accept"}, headers=me
+    dept = await sign_in(api, "dept_edu")
+    asked = await api.post(
+        f"/api/v1/admin/inbox/{message.id}/reassignment-requests",
+        json={"department_code": "mzj", "reason": "低保由民政局办理"},
+        headers=dept,
     )
-    assert reported.status_code == 201, reported.text
-    c = (await submit(api, me)).json()["consultation"]
-    admin = await sign_in(api, "admin")
-    await api.post(
-        f"/api/v1/admin/consultations/{c['id']}/assign",
-        json={"department_code": "jyj"},
-        headers=admin,
+    assert asked.status_code == 201, asked.text
+    editor = await sign_in(api, "editor")
+    made = await api.post(
+        "/api/v1/admin/consultations/from-inbox", json={"message_id": message.id}, headers=editor
     )
-    await api.post(
-        f"/api/v1/admin/consultations/{c['id']}/answer",
-        json={"text": "您好，报名材料为户口簿、房产证明和预防接种证。"},
-        headers=admin,
+    assert made.status_code == 201, made.text
+    c = made.json()["consultation"]
+    [carried] = c["reassignments"]
+    assert carried["state"] == "pending"
+    assert carried["reason"] == "低保由民政局办理"
+    assert carried["to_department"]["code"] == "mzj"
+    await run_due(kinds=DELIVER)
+    inbox = (await api.get(f"/api/v1/admin/inbox/{message.id}", headers=editor)).json()
+    assert inbox["message"]["reassignment"]["status"] == "cancelled"
+    # The editor, a dispatcher of both, decides it in the queue.
+    decided = await api.post(
+        f"/api/v1/admin/consultation-reassignments/{carried['id']}/decision",
+        json={"approve": True, "department_code": "mzj"},
+        headers=editor,
     )
-    await run_due(1000, kinds=["notify.fan_out", "notify.send"])
-    got = await sandbox.get(
-        "/sandbox/subscribe-sent",
-        params={"appid": get_settings().mp_appid, "template_id": template_id, "openid": openid},
-    )
-    messages = got.json()["messages"]
-    assert len(messages) == 1
-    sent = messages[0]["content"]
-    assert sent["page"] == f"pages/consultation/index?id={c['id']}"
-    assert c["reference"] in str(sent["data"])
-    detail = (await api.get(f"/api/v1/admin/consultations/{c['id']}", headers=admin)).json()
-    assert detail["consultation"]["notification"] == {"sent": 1}
-    # Nobody else: a resident without a grant is not sent anything, and the queue says so.
-    other = await resident(api, sandbox)
-    c2 = (await submit(api, other)).json()["consultation"]
-    await api.post(
-        f"/api/v1/admin/consultations/{c2['id']}/assign",
-        json={"department_code": "jyj"},
-        headers=admin,
-    )
-    await api.post(
-        f"/api/v1/admin/consultations/{c2['id']}/answer",
-        json={"text": "您好，已答复。"},
-        headers=admin,
-    )
-    await run_due(1000, kinds=["notify.fan_out", "notify.send"])
-    second = (await api.get(f"/api/v1/admin/consultations/{c2['id']}", headers=admin)).json()
-    assert second["consultation"]["notification"] == {}
+    assert decided.status_code == 200, decided.text
+    detail = (await api.get(f"/api/v1/admin/consultations/{c['id']}", headers=editor)).json()
+    assert detail["consultation"]["department"]["code"] == "mzj"
