@@ -191,6 +191,9 @@ REQUEST_STATE_LABELS = {
 class ReassignmentRequest(Model):
     id = fields.BigIntField(primary_key=True)
     consultation_id = fields.BigIntField(db_index=True)
+    # The question's id while the request is pending, else null: one pending request per
+    # question, however many departments ask at once (a unique constraint, not a check).
+    open_consultation_id = fields.BigIntField(null=True, unique=True)
     from_department = fields.CharField(max_length=32)
     to_department = fields.CharField(max_length=32, null=True)
     reason = fields.TextField()

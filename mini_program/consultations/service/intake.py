@@ -186,6 +186,7 @@ async def _carry_over_reassignment(row: Consultation, pending: Any) -> None:
         return
     await ReassignmentRequest.create(
         consultation_id=row.id,
+        open_consultation_id=row.id,
         from_department=str(pending.get("from_department") or row.department_code or ""),
         to_department=pending.get("to_department") or None,
         reason=str(pending.get("reason") or ""),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
@@ -249,6 +250,7 @@ async def assign(
         # A handover settles whatever the departments asked for.
         await ReassignmentRequest.filter(consultation_id=row.id, state=RequestState.PENDING).update(
             state=RequestState.APPROVED,
+            open_consultation_id=None,
             decided_by=actor.name,
             decided_at=now(),
             decision_note=reason or "已改派",
@@ -310,23 +312,33 @@ async def request_reassignment(
         raise Invalid(fields={"to_department": "没有这个部门"})
     if to_department and to_department == row.department_code:
         raise Invalid(fields={"to_department": "不能改派给本部门"})
-    if await ReassignmentRequest.exists(consultation_id=row.id, state=RequestState.PENDING):
-        raise Conflict("该咨询已有待审核的改派申请", code="reassignment_pending")
-    async with in_transaction():
-        request = await ReassignmentRequest.create(
-            consultation_id=row.id,
-            from_department=row.department_code or "",
-            to_department=to_department,
-            reason=reason,
-            requested_by=actor.name,
-        )
-        await record(
-            actor,
-            "consultations.reassign_request",
-            "consultation",
-            row.id,
-            {"request_id": request.id, "to": to_department},
-        )
+    try:
+        async with in_transaction():
+            request = await _open_request(row, reason, to_department, actor)
+    except IntegrityError as exc:
+        raise Conflict("该咨询已有待审核的改派申请", code="reassignment_pending") from exc
+    return request
+
+
+async def _open_request(
+    row: Consultation, reason: str, to_department: str | None, actor: Actor
+) -> ReassignmentRequest:
+    # open_consultation_id is unique: of two requests at once, the second fails here.
+    request = await ReassignmentRequest.create(
+        consultation_id=row.id,
+        open_consultation_id=row.id,
+        from_department=row.department_code or "",
+        to_department=to_department,
+        reason=reason,
+        requested_by=actor.name,
+    )
+    await record(
+        actor,
+        "consultations.reassign_request",
+        "consultation",
+        row.id,
+        {"request_id": request.id, "to": to_department},
+    )
     return request
 
 
@@ -359,27 +371,37 @@ async def decide_request(
         raise NotFound("没有这个改派申请", code="request_not_found")
     if request.state != RequestState.PENDING:
         raise Conflict("该改派申请已处理", code="request_decided")
-    if approve:
-        target = department_code or request.to_department
-        if not target:
-            raise Invalid(fields={"department_code": "请选择改派到的部门"})
-        await assign(
-            actor=actor,
-            consultation_id=request.consultation_id,
-            department_code=target,
-            reason=note or request.reason,
+    target = department_code or request.to_department
+    if approve and not target:
+        raise Invalid(fields={"department_code": "请选择改派到的部门"})
+    async with in_transaction():
+        # Decided once: of two dispatchers deciding at the same moment, the second gets a 409.
+        claimed = await ReassignmentRequest.filter(
+            id=request.id, state=RequestState.PENDING
+        ).update(
+            state=RequestState.APPROVED if approve else RequestState.REJECTED,
+            open_consultation_id=None,
+            decided_by=actor.name,
+            decided_at=now(),
+            decision_note=note or request.reason,
         )
-    else:
-        await ReassignmentRequest.filter(id=request.id, state=RequestState.PENDING).update(
-            state=RequestState.REJECTED, decided_by=actor.name, decided_at=now(), decision_note=note
-        )
-        await record(
-            actor,
-            "consultations.reassign_reject",
-            "consultation",
-            request.consultation_id,
-            {"request_id": request.id},
-        )
+        if not claimed:
+            raise Conflict("该改派申请已处理", code="request_decided")
+        if approve:
+            await assign(
+                actor=actor,
+                consultation_id=request.consultation_id,
+                department_code=str(target),
+                reason=note or request.reason,
+            )
+        else:
+            await record(
+                actor,
+                "consultations.reassign_reject",
+                "consultation",
+                request.consultation_id,
+                {"request_id": request.id},
+            )
     await request.refresh_from_db()
     return request
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 
+import pytest
+
 from gateway.audit import AuditRecord
 from gateway.clock import SHANGHAI
 from mini_program.consultations.models import Consultation, Kind
@@ -12,6 +14,10 @@ from mini_program.consultations.service.common import deadline
 from tests.conftest import assert_error
 from tests.gateway.staff_helpers import STRONG_PASSWORD, create_staff, sign_in
 from tests.mini_program.consultations.helpers import question, resident, submit
+
+# Deadlines, windows and open/close dates are county dates: `make test-midnight` runs these
+# across Shanghai midnight.
+pytestmark = pytest.mark.dates
 
 EDU = "jyj"  # the demo department of dept_edu
 
@@ -203,6 +209,34 @@ async def test_a_department_asks_for_reassignment_with_its_reason_and_an_admin_d
     assert_error(await api.get(f"/api/v1/admin/consultations/{c.id}", headers=dept), 404)
     detail = (await api.get(f"/api/v1/admin/consultations/{c.id}", headers=admin)).json()
     assert detail["consultation"]["reassignments"][0]["reason"].startswith("该问题涉及低保")
+
+
+async def test_requests_and_decisions_sent_at_once_make_one_pending_request_decided_once(api, db):
+    c = await question(received_at=at("2026-03-02"), department_code=EDU)
+    dept = await sign_in(api, "dept_edu")
+    path = f"/api/v1/admin/consultations/{c.id}/reassignment-requests"
+    asked = await asyncio.gather(
+        *(api.post(path, json={"reason": f"不属于本部门（{i}）"}, headers=dept) for i in range(6))
+    )
+    assert sorted(r.status_code for r in asked) == [201] + [409] * 5
+    [made] = [r.json()["request"] for r in asked if r.status_code == 201]
+    admin = await sign_in(api, "admin")
+    decision = f"/api/v1/admin/consultation-reassignments/{made['id']}/decision"
+    decided = await asyncio.gather(
+        api.post(decision, json={"approve": True, "department_code": "mzj"}, headers=admin),
+        api.post(decision, json={"approve": False, "note": "仍由教育局答复"}, headers=admin),
+        api.post(decision, json={"approve": True, "department_code": "tjj"}, headers=admin),
+    )
+    assert sorted(r.status_code for r in decided) == [200, 409, 409]
+    [winner] = [r.json()["request"] for r in decided if r.status_code == 200]
+    row = await Consultation.get(id=c.id)
+    again = await api.post(path, json={"reason": "再次申请改派"}, headers=dept)
+    if winner["state"] == "approved":
+        assert row.department_code in ("mzj", "tjj")
+        assert_error(again, 404)  # the question has left the department
+    else:
+        assert row.department_code == EDU
+        assert again.status_code == 201, again.text  # decided: the department may ask again
 
 
 async def test_reply_limits_and_routing_rules_are_settings_the_admin_edits(api, sandbox, db):
