@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
+
 from gateway.jobs import run_due
 from matrix.models import Account, InboxMessage
 from mini_program.consultations.models import Consultation
 from tests.conftest import assert_error
 from tests.gateway.staff_helpers import sign_in
 from tests.mini_program.consultations.helpers import resident, submit
+
+# Deadlines, windows and open/close dates are county dates: `make test-midnight` runs these
+# across Shanghai midnight.
+pytestmark = pytest.mark.dates
 
 DELIVER = ["consultations.deliver"]
 

@@ -6,11 +6,17 @@ import io
 import zipfile
 from datetime import timedelta
 
+import pytest
+
 from gateway.clock import local_date, now
 from mini_program.consultations.opinions.models import OpinionCall, OpinionComment
 from tests.conftest import assert_error
 from tests.gateway.staff_helpers import sign_in
 from tests.mini_program.consultations.helpers import key, resident
+
+# Deadlines, windows and open/close dates are county dates: `make test-midnight` runs these
+# across Shanghai midnight.
+pytestmark = pytest.mark.dates
 
 DRAFT = "第一条　为规范城区停车秩序，制定本办法。\n第二条　本办法自发布之日起施行。"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 
+import pytest
 from PIL import Image
 
 from gateway.crypto import decrypt
@@ -21,6 +22,10 @@ from tests.mini_program.consultations.helpers import (
     submit,
     upload,
 )
+
+# Deadlines, windows and open/close dates are county dates: `make test-midnight` runs these
+# across Shanghai midnight.
+pytestmark = pytest.mark.dates
 
 
 async def test_a_question_with_photos_gets_a_reference_and_is_routed_to_its_department(
