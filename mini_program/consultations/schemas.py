@@ -9,7 +9,15 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from gateway.openapi import ResponseModel
 from gateway.paging import PageQuery
@@ -23,6 +31,24 @@ _CLIENT_KEY = re.compile(r"[A-Za-z0-9_\-:.]{8,64}")
 _PHOTO_ID = re.compile(r"[0-9a-f]{32}")
 
 DomainId = Annotated[int, Field(ge=0, le=2**31 - 1)]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # Only YYYY-MM-DD: pydantic would also take "0" (a Unix time) or "20260101".
+    if isinstance(value, str):
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError("应为日期（YYYY-MM-DD）")
+        # Parsed here: strict validation takes no text for a date once a validator ran.
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("应为日期（YYYY-MM-DD）") from exc
+    return value
+
+
+# A date as query strings and bodies give it: YYYY-MM-DD and nothing else.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 def _phone(value: str | None) -> str | None:
@@ -238,8 +264,8 @@ class LimitBody(Strict):
 
 class PeriodQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    date_from: date | None = Field(None, alias="from")
-    date_to: date | None = Field(None, alias="to")
+    date_from: IsoDate | None = Field(None, alias="from", description="收到日期起，YYYY-MM-DD")
+    date_to: IsoDate | None = Field(None, alias="to", description="收到日期止，YYYY-MM-DD")
 
     @model_validator(mode="after")
     def _order(self) -> PeriodQuery:

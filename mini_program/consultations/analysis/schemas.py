@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sanic import Request
@@ -10,7 +10,7 @@ from sanic import Request
 from gateway.errors import Invalid, fields_from_validation
 from gateway.openapi import ResponseModel
 from mini_program.consultations.models import Channel
-from mini_program.consultations.schemas import CODE
+from mini_program.consultations.schemas import CODE, IsoDate
 from mini_program.consultations.service.common import today
 
 MAX_DAYS = 5 * 366
@@ -20,8 +20,8 @@ DEFAULT_DAYS = 30
 class AnalysisQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
+    date_from: IsoDate = Field(alias="from")
+    date_to: IsoDate = Field(alias="to")
     channels: list[str] = Field(default_factory=list)
     department: str | None = Field(None, max_length=32)
 
@@ -63,10 +63,10 @@ class AnalysisQuery(BaseModel):
 class AnalysisQueryDoc(BaseModel):
     """The query string as the document shows it (`AnalysisQuery.from_request` reads it)."""
 
-    date_from: date | None = Field(
+    date_from: IsoDate | None = Field(
         None, alias="from", description="起始日期 YYYY-MM-DD（默认 30 天前）；时段最长 5 年"
     )
-    date_to: date | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD（默认今天）")
+    date_to: IsoDate | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD（默认今天）")
     channel: list[Channel] | None = Field(None, description="渠道，可重复；不填为全部")
     department: str | None = Field(
         None, max_length=32, pattern=CODE.pattern, description="只看一个部门"

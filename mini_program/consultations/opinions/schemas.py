@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import Field, field_validator, model_validator
 
 from gateway.openapi import ResponseModel
 from gateway.paging import PageQuery
 from mini_program.consultations import text as rules
 from mini_program.consultations.opinions.models import Adoption
-from mini_program.consultations.schemas import Department, DepartmentRef, Strict
+from mini_program.consultations.schemas import Department, DepartmentRef, IsoDate, Strict
 
 MAX_COMMENT_CHARS = 1000
 MAX_BODY_CHARS = 50000
@@ -21,8 +19,8 @@ class CallBody(Strict):
     summary: str = Field("", max_length=2000)
     body: str = Field(..., max_length=200000)
     department_code: Department = None
-    opens_on: date
-    closes_on: date
+    opens_on: IsoDate
+    closes_on: IsoDate
 
     @field_validator("title")
     @classmethod

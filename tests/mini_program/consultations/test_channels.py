@@ -253,6 +253,13 @@ async def test_the_resident_rates_the_answer_once_and_satisfaction_is_shown_per_
         ),
         422,
     )
+    # Dates are YYYY-MM-DD only (pydantic alone would read "0" as a Unix time).
+    assert_error(
+        await api.get(
+            "/api/v1/admin/consultations/satisfaction", params={"to": "0"}, headers=admin
+        ),
+        422,
+    )
 
 
 async def test_a_departments_pending_request_to_move_a_message_is_decided_once_in_the_queue(
