@@ -34,6 +34,7 @@ DOMAINS: tuple[str, ...] = (
     "mini_program.hall",
     "mini_program.open_days",
     "push",
+    "mini_program.consultations",
 )
 
 

@@ -23,8 +23,10 @@ resolve against its root, where nothing is.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -49,6 +51,13 @@ class ResponseModel(BaseModel):
 
 def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's JSON schema with every `$ref` to its `$defs` replaced by the definition."""
+    # Built once per model (pydantic takes ~10 ms a schema and views reuse answer shapes);
+    # each caller gets its own copy.
+    return copy.deepcopy(_inline_schema(model))
+
+
+@cache
+def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
     defs = schema.pop("$defs", {})
 

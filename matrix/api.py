@@ -9,7 +9,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
-from gateway.auth import department_scope, staff_required
+from gateway.auth import staff_required
 from gateway.auth.decorators import client_ip
 from gateway.errors import (
     parse_body,
@@ -47,13 +47,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def actor_of(request: Request) -> Actor:
     """The signed-in staff member as the services see them (with their department scope)."""
-    staff = request.ctx.staff
-    return Actor(
-        id=staff.id,
-        name=staff.username,
-        ip=client_ip(request),
-        department_scope=department_scope(staff),
-    )
+    return Actor.for_staff(request.ctx.staff, client_ip(request))
 
 
 class AccountListQuery(BaseModel):

@@ -13,7 +13,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 from sanic_ext import openapi
 
-from gateway.auth import department_scope, has_permission, staff_required
+from gateway.auth import has_permission, staff_required
 from gateway.auth.csrf import form_of
 from gateway.console import register_nav, register_tile, render
 from gateway.console.charts import line_chart, sparkline
@@ -80,7 +80,7 @@ async def _matrix_tile(staff: Any) -> dict[str, Any] | None:
 async def _inbox_tile(staff: Any) -> dict[str, Any] | None:
     if not has_permission(staff, "inbox.read"):
         return None
-    actor = Actor(id=staff.id, name=staff.username, department_scope=department_scope(staff))
+    actor = Actor.for_staff(staff)
     page = await inbox.list_inbox(actor=actor, status=InboxStatus.NEW.value, per_page=1)
     return {"label": "待处理留言", "value": page["total"], "href": "/console/inbox?status=new"}
 

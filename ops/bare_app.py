@@ -19,6 +19,11 @@ def create_bare_app() -> DefaultSanic:
     async def bare(request: Request) -> HTTPResponse:
         return json({"status": "ok", "items": [{"id": 1, "name": "义务教育"}]})
 
+    # The same endpoint taking an upload (the floor under the photo submissions' figure).
+    @app.post("/bare")
+    async def bare_upload(request: Request) -> HTTPResponse:
+        return json({"status": "ok", "size": len(request.body)})
+
     return app
 
 

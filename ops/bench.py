@@ -36,6 +36,7 @@ PART_MODULES = (
     "ops.bench_broadcast",
     "ops.bench_hall",
     "ops.bench_push",
+    "ops.bench_consultations",
 )
 
 # BENCH_DIR lets two benches run side by side (each wipes its directory at the start).

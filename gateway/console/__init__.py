@@ -76,6 +76,8 @@ def register_tile(fn: TileFn) -> TileFn:
 
     `fn` is an async function returning {"label", "value", "href"} (or None to hide the
     tile); it may take one argument, the signed-in StaffUser, to scope what it counts.
+    An optional "items" list ({"label", "href", "note"}) is listed under the tiles (e.g. the
+    overdue questions themselves).
     """
     if fn not in _tiles:
         _tiles.append(fn)

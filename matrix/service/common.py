@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from gateway import audit
+from gateway.auth.permissions import department_scope
 from gateway.clock import local_date, to_iso
 from gateway.clock import now as now_utc
 
@@ -24,6 +25,13 @@ class Actor:
     ip: str | None = None
     # Department staff are limited to one department; None means county-wide.
     department_scope: str | None = None
+
+    @classmethod
+    def for_staff(cls, staff: Any, ip: str | None = None) -> Actor:
+        """A signed-in staff member (department staff limited to their department)."""
+        return cls(
+            id=staff.id, name=staff.username, ip=ip, department_scope=department_scope(staff)
+        )
 
     @classmethod
     def cli(cls) -> Actor:

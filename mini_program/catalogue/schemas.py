@@ -195,7 +195,10 @@ class DocumentPage(ResponseModel):
 
 
 class SearchHit(ResponseModel):
-    type: Literal["item", "document"]
+    # Other domains add kinds of their own (search.register_kind), e.g. qa: published Q&A.
+    type: str = Field(
+        description="item（事项）、document（文件），或其他领域登记的种类，如 qa（常见问答）"
+    )
     id: int
     title: str = Field(description="HTML：匹配的词用 <em> 标出，其余已转义")
     snippet: str = Field(description="HTML：匹配处附近的一段，匹配的词用 <em> 标出")

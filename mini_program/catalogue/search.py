@@ -1,9 +1,15 @@
 """Full-text search over items and documents: FTS5 + bm25 on SQLite, tsvector + ts_rank on
-PostgreSQL, both over the same jieba-segmented text in `catalogue_search`."""
+PostgreSQL, both over the same jieba-segmented text in `catalogue_search`.
+
+Other domains index their own texts here too (`register_kind`, `index_entries`): published
+Q&A shows up in the residents' search beside items and documents, and staff search answered
+questions with the same tokens and ranking (`ranked_refs`). A kind that is not public is
+never part of `search()`'s answer.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from tortoise import connections
@@ -21,6 +27,23 @@ from mini_program.catalogue.models import (
 ITEM, DOCUMENT = "item", "document"
 MAX_HITS = 500
 TITLE_WEIGHT = 10.0
+
+
+# Presents hits of an external kind: (ref ids, query words) → {ref_id: hit}; a hit has the
+# keys of an item's hit ("type", "id", "title", "snippet", "domain_ids", "doc_no").
+Presenter = Callable[[list[int], list[str]], Awaitable[dict[int, dict[str, Any]]]]
+_kinds: dict[str, tuple[bool, Presenter | None]] = {ITEM: (True, None), DOCUMENT: (True, None)}
+
+
+def register_kind(kind: str, *, public: bool, presenter: Presenter | None = None) -> None:
+    """Let another domain index entries of `kind` (at most 16 characters) in this index."""
+    if len(kind) > 16 or kind in (ITEM, DOCUMENT):
+        raise ValueError(f"search kind {kind!r} is reserved or too long")
+    _kinds[kind] = (public, presenter)
+
+
+def public_kinds() -> tuple[str, ...]:
+    return tuple(sorted(k for k, (public, _) in _kinds.items() if public))
 
 
 def _domain_field(ids: Iterable[int]) -> str:
@@ -116,6 +139,29 @@ async def _doc_domains(doc_ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
+async def index_entries(kind: str, rows: Iterable[tuple[int, Iterable[int], str, str]]) -> int:
+    """(Re)index another domain's texts: rows of (ref_id, domain ids, title, body)."""
+    if kind not in _kinds:
+        raise ValueError(f"search kind {kind!r} is not registered")
+    entries = [
+        SearchEntry(
+            kind=kind,
+            ref_id=ref_id,
+            domain_ids=_domain_field(domain_ids),
+            title_tokens=text.index_tokens(title),
+            body_tokens=text.index_tokens(body),
+        )
+        for ref_id, domain_ids, title, body in rows
+    ]
+    await _upsert(entries)
+    return len(entries)
+
+
+async def remove(kind: str, ref_ids: Iterable[int]) -> None:
+    for ref_id in ref_ids:
+        await SearchEntry.filter(kind=kind, ref_id=ref_id).delete()
+
+
 def _fts_match(groups: list[tuple[str, ...]], joiner: str) -> str:
     def quote(t: str) -> str:
         return '"' + t.replace('"', '""') + '"'
@@ -146,33 +192,55 @@ _DOC_JOIN = f"LEFT JOIN catalogue_document d ON s.kind = '{DOCUMENT}' AND d.id =
 
 
 async def _ranked(
-    groups: list[tuple[str, ...]], domain_id: int | None, joiner: str
+    groups: list[tuple[str, ...]],
+    domain_id: int | None,
+    joiner: str,
+    kinds: tuple[str, ...],
+    limit: int = MAX_HITS,
 ) -> list[dict[str, Any]]:
     conn = connections.get("default")
-    params: list[Any] = []
-    if current_dialect() == "postgres":
-        params.append(_tsquery(groups, joiner))
+    postgres = current_dialect() == "postgres"
+    params: list[Any] = [_tsquery(groups, joiner) if postgres else _fts_match(groups, joiner)]
+
+    def ph() -> str:
+        return f"${len(params)}" if postgres else "?"
+
+    if postgres:
         sql = (
             f"SELECT {_RANK_COLUMNS}, ts_rank(s.tsv, q) AS score "
             f"FROM to_tsquery('simple', $1) q, catalogue_search s {_DOC_JOIN} WHERE s.tsv @@ q"
         )
-        if domain_id is not None:
-            params.append(f"%,{domain_id},%")
-            sql += " AND s.domain_ids LIKE $2"
-        sql += f" ORDER BY score DESC, s.kind, s.ref_id LIMIT {MAX_HITS}"
     else:
-        params.append(_fts_match(groups, joiner))
         sql = (
             f"SELECT {_RANK_COLUMNS}, bm25(catalogue_search_fts, {TITLE_WEIGHT}, 1.0) AS score "
             "FROM catalogue_search_fts JOIN catalogue_search s "
             f"ON s.id = catalogue_search_fts.rowid {_DOC_JOIN} "
             "WHERE catalogue_search_fts MATCH ?"
         )
-        if domain_id is not None:
-            params.append(f"%,{domain_id},%")
-            sql += " AND s.domain_ids LIKE ?"
-        sql += f" ORDER BY score, s.kind, s.ref_id LIMIT {MAX_HITS}"
+    if domain_id is not None:
+        params.append(f"%,{domain_id},%")
+        sql += f" AND s.domain_ids LIKE {ph()}"
+    marks = []
+    for kind in kinds:
+        params.append(kind)
+        marks.append(ph())
+    sql += f" AND s.kind IN ({', '.join(marks)})"
+    order = "score DESC" if postgres else "score"
+    sql += f" ORDER BY {order}, s.kind, s.ref_id LIMIT {int(limit)}"
     return list(await conn.execute_query_dict(sql, params))
+
+
+async def ranked_refs(
+    *, q: str, kinds: tuple[str, ...], domain_id: int | None = None, limit: int = 50
+) -> list[tuple[str, int]]:
+    """(kind, ref_id) of the best entries of these kinds for a query: all words, else any."""
+    groups = text.query_terms(q)
+    if not groups or not kinds:
+        return []
+    rows = await _ranked(groups, domain_id, "AND", kinds, limit)
+    if not rows and len(groups) > 1:
+        rows = await _ranked(groups, domain_id, "OR", kinds, limit)
+    return [(str(r["kind"]), int(r["ref_id"])) for r in rows]
 
 
 async def _doc_number_hits(q: str, domain_id: int | None) -> list[dict[str, Any]]:
@@ -204,11 +272,12 @@ async def search(
     """Ranked hits for a free-text query, with highlighted titles and snippets."""
     groups = text.query_terms(q)
     rows = await _doc_number_hits(q, domain_id)
+    kinds = public_kinds()
     if groups:
-        ranked = await _ranked(groups, domain_id, "AND")
+        ranked = await _ranked(groups, domain_id, "AND", kinds)
         if not ranked and len(groups) > 1:
             # No entry has every word: fall back to any word, still ranked.
-            ranked = await _ranked(groups, domain_id, "OR")
+            ranked = await _ranked(groups, domain_id, "OR", kinds)
         rows += ranked
     # One row per hit, the best-ranked first; documents no longer in force go after the rest.
     seen: set[Hit] = set()
@@ -253,9 +322,12 @@ async def _present(rows: list[dict[str, Any]], words: list[str]) -> list[dict[st
         hit: [int(x) for x in str(r["domain_ids"]).strip(",").split(",") if x]
         for hit, r in zip(hits, rows, strict=True)
     }
+    external = await _present_external(hits, words)
     out = []
     for kind, ref_id in hits:
-        if kind == ITEM and ref_id in items:
+        if (kind, ref_id) in external:
+            out.append(external[(kind, ref_id)])
+        elif kind == ITEM and ref_id in items:
             r = items[ref_id]
             out.append(
                 {
@@ -282,4 +354,20 @@ async def _present(rows: list[dict[str, Any]], words: list[str]) -> list[dict[st
                     "issuer": r["issuer"],
                 }
             )
+    return out
+
+
+async def _present_external(hits: list[Hit], words: list[str]) -> dict[Hit, dict[str, Any]]:
+    """Hits of other domains' kinds, presented by the domain that registered the kind."""
+    out: dict[Hit, dict[str, Any]] = {}
+    by_kind: dict[str, list[int]] = {}
+    for kind, ref_id in hits:
+        if kind not in (ITEM, DOCUMENT):
+            by_kind.setdefault(kind, []).append(ref_id)
+    for kind, ids in by_kind.items():
+        presenter = _kinds.get(kind, (False, None))[1]
+        if presenter is None:
+            continue
+        for ref_id, hit in (await presenter(ids, words)).items():
+            out[(kind, ref_id)] = hit
     return out

@@ -1,7 +1,8 @@
 // Opening a file the server offers: pictures in WeChat's image viewer; office files and PDFs
 // downloaded and opened with openDocument, told their type from the file name (temporary
 // paths may lose it). Every failure is a short toast; a non-200 answer is a failure too
-// (wx.downloadFile calls success for every HTTP status).
+// (wx.downloadFile calls success for every HTTP status). Policy documents' attachments,
+// opinion calls' drafts and disclosure answers all open through here.
 const DOCUMENT_TYPES = ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'pdf']
 const IMAGE_TYPES = ['jpg', 'jpeg', 'png', 'gif', 'webp']
 
@@ -14,6 +15,13 @@ const MESSAGES = {
 function fileType(name) {
   const match = /\.([A-Za-z0-9]+)$/.exec(String(name || ''))
   return match ? match[1].toLowerCase() : ''
+}
+
+function sizeLabel(bytes) {
+  if (!bytes) return ''
+  if (bytes < 1024) return bytes + ' B'
+  if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + ' KB'
+  return (bytes / 1024 / 1024).toFixed(1) + ' MB'
 }
 
 function openFile({url, name}, messages = {}) {
@@ -46,4 +54,4 @@ function openFile({url, name}, messages = {}) {
   })
 }
 
-module.exports = {openFile, fileType}
+module.exports = {openFile, fileType, sizeLabel}

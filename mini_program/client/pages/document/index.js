@@ -14,13 +14,6 @@ function paragraphs(text) {
     .filter(Boolean)
 }
 
-function sizeLabel(bytes) {
-  if (!bytes) return ''
-  if (bytes < 1024) return bytes + ' B'
-  if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + ' KB'
-  return (bytes / 1024 / 1024).toFixed(1) + ' MB'
-}
-
 Component({
   behaviors: [pageBehavior],
   data: {
@@ -63,7 +56,7 @@ Component({
               key: i,
               name: a.name,
               url: catalogue.absoluteUrl(a.url),
-              size: sizeLabel(a.size),
+              size: files.sizeLabel(a.size),
             })),
             interpretations: (doc.interpretations || []).map(it => ({
               id: it.id,

@@ -64,6 +64,10 @@ Component({
           '&domain_name=' + encodeURIComponent(this.data.domainName),
       })
     },
+    onQaTap() {
+      const name = encodeURIComponent(this.data.domainName)
+      wx.navigateTo({url: '/pages/qa/index?domain=' + this.data.domainId + '&name=' + name})
+    },
     onItemTap(e) {
       wx.navigateTo({url: '/pages/item/index?id=' + e.currentTarget.dataset.id})
     },

@@ -47,6 +47,10 @@ Component({
       }
       wx.navigateTo({url: '/pages/search/index?q=' + encodeURIComponent(q)})
     },
+    // 我要咨询, 我的咨询, 常见问答, 意见征集.
+    onServiceTap(e) {
+      wx.navigateTo({url: e.currentTarget.dataset.url})
+    },
     onNormativeTap() {
       wx.navigateTo({url: '/pages/normative/index'})
     },

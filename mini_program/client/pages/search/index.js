@@ -2,7 +2,8 @@
 const catalogue = require('../../utils/catalogue')
 const pageBehavior = require('../../behaviors/page')
 
-const KIND_LABEL = {item: '公开事项', document: '政策文件'}
+const KIND_LABEL = {item: '公开事项', document: '政策文件', qa: '常见问答'}
+const PAGE_OF = {item: 'item', document: 'document', qa: 'answer'}
 
 function result(r) {
   return {
@@ -78,7 +79,7 @@ Component({
     },
     onResultTap(e) {
       const {type, id} = e.currentTarget.dataset
-      const page = type === 'document' ? 'document' : 'item'
+      const page = PAGE_OF[type] || 'item'
       wx.navigateTo({url: '/pages/' + page + '/index?id=' + id})
     },
     onRetry() {

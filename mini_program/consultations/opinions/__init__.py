@@ -1,0 +1,2 @@
+"""Opinion calls (意见征集): a draft decision, residents' comments under moderation, and the
+department's adoption summary."""
