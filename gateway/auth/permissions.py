@@ -15,17 +15,10 @@ from gateway.domains import granted_permissions
 USERS_MANAGE = "users.manage"
 AUDIT_READ = "audit.read"
 
-# Reserved for the domain still to be built (consultations); it moves its grants
-# into its own declaration when it arrives.
-_PENDING_GRANTS: dict[str, frozenset[str]] = {
-    Role.DEPARTMENT_STAFF: frozenset({"consultations.*"}),
-}
-
 
 def role_permissions(role: Role | str) -> frozenset[str]:
     """Every grant of a role: what each domain declares for it (gateway.domains)."""
-    declared = granted_permissions().get(str(role), frozenset())
-    return declared | _PENDING_GRANTS.get(str(role), frozenset())
+    return granted_permissions().get(str(role), frozenset())
 
 
 class _Staff(Protocol):

@@ -39,6 +39,10 @@ PAGES: dict[str, PageSpec] = {
     "pages/open-days/index": PageSpec("政府开放日", {}, (), "/m/open-days"),
     "pages/open-day/index": PageSpec("开放日活动", {"id": "id"}, ("id",), "/m/open-days/{id}"),
     "pages/ask/index": PageSpec("咨询留言", {}, (), "/m/ask"),
+    # Asking online needs the resident's WeChat login: outside WeChat the same spot shows how
+    # to ask in person or by phone (/m/ask).
+    "pages/consult/index": PageSpec("我要咨询", {"domain": "id"}, (), "/m/ask"),
+    "pages/qa/index": PageSpec("常见问答", {"domain": "id"}, (), "/m/ask"),
 }
 
 # Product pages a spot may point at directly: the kiosk, the terminal's application form
@@ -60,7 +64,7 @@ _WEB_PLAIN = {
     "/m/search": "pages/search/index",
     "/m/normative": "pages/normative/index",
     "/m/open-days": "pages/open-days/index",
-    "/m/ask": "pages/ask/index",
+    "/m/ask": "pages/consult/index",
 }
 
 

@@ -286,7 +286,8 @@ async def m_open_day(request: Request, event_id: int) -> HTTPResponse:
 @bp.get("/m/ask")
 @openapi.exclude()
 async def m_ask(request: Request) -> HTTPResponse:
-    """How to ask the county (help desk, 12345) until online consultations open."""
+    """How to ask the county outside WeChat (help desk, 12345); asking online needs the
+    mini-program's WeChat login."""
     return page("m_ask.html")
 
 

@@ -87,10 +87,14 @@ test('an unknown or disabled code says so and offers the help desk', async () =>
   assert.equal(h.state.navigations.at(-1), 'tel:0558-7651234')
 })
 
-test('the ask page tells residents how to ask until consultations open', async () => {
+test('the ask page offers asking online, the Q&A, the help desk and the hotline', async () => {
   const page = await h.open('/pages/ask/index')
   assert.match(h.text(page, '.ask-text'), /12345/)
   assert.equal(h.text(page, '.desk-phone'), '0558-7651234')
+  await h.tap(page.querySelector('.consult-entry'))
+  assert.equal(h.state.navigations.at(-1), '/pages/consult/index')
+  await h.tap(page.querySelector('.qa-entry'))
+  assert.equal(h.state.navigations.at(-1), '/pages/qa/index')
 })
 
 function inDays(days, hour) {

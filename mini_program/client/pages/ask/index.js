@@ -1,4 +1,4 @@
-// 咨询留言: until online consultations open in the mini-program, how to ask the county.
+// 咨询留言: the ways to ask the county: online (我要咨询, 常见问答), at the help desk, by phone.
 const hall = require('../../utils/hall')
 const pageBehavior = require('../../behaviors/page')
 
@@ -21,6 +21,12 @@ Component({
     },
     onCallHotline() {
       wx.makePhoneCall({phoneNumber: this.data.info.ask_hotline})
+    },
+    onConsultTap() {
+      wx.navigateTo({url: '/pages/consult/index'})
+    },
+    onQaTap() {
+      wx.navigateTo({url: '/pages/qa/index'})
     },
     onRetry() {
       return this.load()
