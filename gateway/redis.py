@@ -21,7 +21,10 @@ def connect(url: str) -> Redis:
         timeout=POOL_WAIT,
         decode_responses=True,
         health_check_interval=30,
-        socket_connect_timeout=2,
+        # A burst of new connections from many processes at once (ten CLI processes, a
+        # restarted worker pool) queues in Redis's accept backlog; on a busy machine the
+        # connect takes seconds. A Redis that is down refuses at once, whatever this says.
+        socket_connect_timeout=5,
         socket_timeout=5,
     )
     _client = Redis(connection_pool=pool)
