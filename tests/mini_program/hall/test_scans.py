@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 import redis
 from openpyxl import load_workbook
 
@@ -266,32 +267,39 @@ async def test_visitors_are_counted_per_day_and_not_followed_across_days(db: Non
     assert not recorder.is_bot(WECHAT_UA)
 
 
+@pytest.mark.dates
 async def test_scan_figures_by_day_and_hour_leave_bots_apart(
     api: httpx.AsyncClient, db: None
 ) -> None:
     headers = await admin(api)
     spot = await make_spot(api, headers)
-    today = local_date(now())
     for ua in (PHONE_UA, PHONE_UA, WECHAT_UA, "Baiduspider"):
         await api.get(f"/q/{spot['code']}", headers={"User-Agent": ua})
-    await scans_of(spot["code"], expected=4)
+    rows = await scans_of(spot["code"], expected=4)
+    # The days the scans fell on (two, when the county's midnight passed between them).
+    first, last = min(r.day for r in rows), max(r.day for r in rows)
     by_day = await api.get(f"{QR}/spots/{spot['code']}/scans", headers=headers)
     body = by_day.json()
     assert body["by"] == "day"
-    assert body["to"] == today.isoformat()
+    assert body["to"] >= last.isoformat()  # today, by default
     assert len(body["points"]) == 30
-    assert body["points"][-1] == {"at": today.isoformat(), "scans": 3, "visitors": 2, "bots": 1}
+    assert sum(p["scans"] for p in body["points"]) == 3
+    assert sum(p["bots"] for p in body["points"]) == 1
+    if first == last:
+        point = next(p for p in body["points"] if p["at"] == last.isoformat())
+        assert point == {"at": last.isoformat(), "scans": 3, "visitors": 2, "bots": 1}
     assert body["total"] == 3
     assert body["bots"] == 1
     assert body["channels"] == {"browser": 2, "wechat": 1}
     by_hour = await api.get(
         f"{QR}/spots/{spot['code']}/scans",
         headers=headers,
-        params={"by": "hour", "from": today.isoformat(), "to": today.isoformat()},
+        params={"by": "hour", "from": last.isoformat(), "to": last.isoformat()},
     )
     points = by_hour.json()["points"]
     assert len(points) == 24
-    assert sum(p["scans"] for p in points) == 3
+    people_that_day = sum(1 for r in rows if r.day == last and not r.is_bot)
+    assert sum(p["scans"] for p in points) == people_that_day
     assert points[0]["at"].endswith("T00:00:00+08:00")
     too_long = await api.get(
         f"{QR}/spots/{spot['code']}/scans",
@@ -313,17 +321,20 @@ async def test_scan_figures_by_day_and_hour_leave_bots_apart(
     assert "from" in assert_error(heat, 422)["fields"]
 
 
+@pytest.mark.dates
 async def test_heat_table_and_exports_cover_every_spot(api: httpx.AsyncClient, db: None) -> None:
     headers = await admin(api)
     spot = await make_spot(api, headers, name="导出测试点")
     await api.get(f"/q/{spot['code']}", headers={"User-Agent": PHONE_UA})
-    await scans_of(spot["code"], expected=1)
-    hour = now().astimezone(SHANGHAI).hour
-    heat = (await api.get(f"{QR}/heat", headers=headers)).json()
+    (scan,) = await scans_of(spot["code"], expected=1)
+    hour = scan.at.astimezone(SHANGHAI).hour
+    day = {"from": scan.day.isoformat(), "to": scan.day.isoformat()}
+    heat = (await api.get(f"{QR}/heat", headers=headers, params=day)).json()
     row = next(r for r in heat["spots"] if r["code"] == spot["code"])
     assert row["hours"][hour] == 1
     assert row["total"] == 1
-    demo = [r for r in heat["spots"] if r["name"] == "政务公开服务台"]
+    month = (await api.get(f"{QR}/heat", headers=headers)).json()  # the last 30 days
+    demo = [r for r in month["spots"] if r["name"] == "政务公开服务台"]
     assert demo
     assert demo[0]["total"] > 0
     csv_response = await api.get(f"{QR}/scans.csv", headers=headers)
