@@ -77,16 +77,17 @@ RESIDENTS = 60
 
 async def populate(count: int) -> dict[str, Any]:
     """Bulk-insert `count` questions received over the last year, answered and not."""
-    from gateway import db
+    from gateway import connections
     from gateway.clock import local_date, now
     from gateway.config import get_settings
-    from gateway.domains import model_apps
     from gateway.workdays import add_workdays, workdays_between
     from mini_program.catalogue import service as catalogue
     from mini_program.consultations import words
     from mini_program.consultations.models import Channel, Consultation, Kind, Status
 
-    await db.init(get_settings().database_url, model_apps())
+    settings = get_settings()
+    # gateway.connections: the database and Redis (the catalogue's reads cache in Redis).
+    await connections.connect(database_url=settings.database_url, redis_url=settings.redis_url)
     try:
         started = time.perf_counter()
         domains = {str(d["code"]): int(d["id"]) for d in await catalogue.list_domains()}
@@ -143,7 +144,7 @@ async def populate(count: int) -> dict[str, Any]:
             "to": local_date(end).isoformat(),
         }
     finally:
-        await db.close()
+        await connections.disconnect()
 
 
 # --- measuring --------------------------------------------------------------------------------
