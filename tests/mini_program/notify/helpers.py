@@ -12,6 +12,7 @@ from gateway.config import get_settings
 from gateway.jobs import run_due
 from mini_program.catalogue import service as catalogue
 from mini_program.notify import service
+from mini_program.notify.models import Follow
 from mini_program.notify.purposes import get_purpose
 
 NOTIFY_KINDS = ["notify.fan_out", "notify.send"]
@@ -29,7 +30,11 @@ async def make_residents(count: int) -> list[Resident]:
 
 
 async def domain_ids(count: int = 2) -> list[int]:
-    return [int(d["id"]) for d in await catalogue.list_domains()][:count]
+    """Domains whose only followers will be the calling test's residents: the suite shares one
+    database, and residents other tests (or other domains' demos) made may follow them."""
+    ids = [int(d["id"]) for d in await catalogue.list_domains()][:count]
+    await Follow.filter(domain_id__in=ids).delete()
+    return ids
 
 
 async def allow(
