@@ -447,6 +447,7 @@ class CoverageSlot(ResponseModel):
     key: str
     day: str
     slot: str
+    label: str
     due: bool
     played: int
     total: int

@@ -78,6 +78,9 @@ class ErrorDetail(BaseModel):
     fields: dict[str, str] = Field(description="出错的字段 → 问题")
     errcode: int | None = Field(None, description="WeChat's errcode, when WeChat refused")
     retry_after: int | None = Field(None, description="seconds until a locked sign-in may retry")
+    version: int | None = Field(
+        None, description="the content's current version, when a review refuses a stale one"
+    )
 
 
 class ErrorBody(BaseModel):

@@ -31,8 +31,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _URL = re.compile(
     r"(?:(?:网址|链接|网站|网页|邮箱|电子邮箱|电子邮件|e-?mail|email|E-?mail)\s*[:：]?\s*)?"
     r"(?:(?:https?|ftp)://[!-~]+|www\.[!-~]+|"
-    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|"
-    r"(?<![A-Za-z0-9@.])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:gov\.cn|com\.cn|org\.cn|net\.cn|"
+    # An address starts where its run of address characters starts (see NUM in normalise.py).
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|"
+    r"(?<![A-Za-z0-9@.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:gov\.cn|com\.cn|org\.cn|net\.cn|"
     r"edu\.cn|cn|com|net|org|gov)(?![A-Za-z0-9-])(?:[/?#][!-~]*)?)",
 )
 _TRAILING_URL_PUNCT = re.compile(r"[.,;:!?)\]}'\"]+$")

@@ -28,7 +28,10 @@ from broadcast.speakable.numbers import (
 
 Rule = Callable[[str], str]
 
-NUM = r"[0-9]+(?:\.[0-9]+)?"
+# Never starting inside a run of digits: a pattern that fails at a run's first digit fails at
+# every later one too, and trying them all made a long run of digits take quadratic time
+# (12,000 zeros held the event loop for minutes).
+NUM = r"(?<![0-9])[0-9]+(?:\.[0-9]+)?"
 # What separates the two ends of a range: 3-5, 3～5, 3—5, 3至5, 3到5.
 RANGE_SEP = r"\s*(?:-|~|—|–|至|到)\s*"
 
@@ -259,7 +262,7 @@ def codes(text: str) -> str:
     return _LONG_DIGITS.sub(lambda m: read_digits(m.group(1), yao=True), text)
 
 
-_AMOUNT = r"([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
+_AMOUNT = r"(?<![0-9])([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
 _MONEY_SYMBOL = re.compile(rf"([¥$€£])\s*{_AMOUNT}\s*(万|亿|千)?\s*(元|美元|欧元|英镑)?")
 _MONEY_RANGE = re.compile(rf"{_AMOUNT}{RANGE_SEP}{_AMOUNT}\s*(万|亿|千)?\s*元")
 _MONEY = re.compile(rf"(?<![0-9.]){_AMOUNT}\s*(万|亿|千)?\s*元")

@@ -354,3 +354,14 @@ def test_a_document_is_read_as_title_number_then_body() -> None:
         title="关于提高低保标准的通知", doc_no="蒙民〔2026〕5号", body="标准为810元。"
     )
     assert speakable(text) == "关于提高低保标准的通知。蒙民二零二六年第五号。标准为八百一十元。"
+
+
+@pytest.mark.parametrize(
+    "run", ["0" * 12000, "5-" * 6000, "1." * 6000, "a-" * 6000, "1,5" * 4000, "1.5%" * 3000]
+)
+def test_a_full_length_run_of_digits_or_signs_is_read_without_stalling(run: str) -> None:
+    # Found by make fuzz: a 12,000-digit spoken_text held the event loop for minutes, since
+    # patterns were tried from every digit of a run (quadratic). Each start is now a run's.
+    out = speakable(run)
+    assert out
+    assert not any(c.isascii() and c.isdigit() for c in out)
