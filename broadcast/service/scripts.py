@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from typing import Any, cast
 
@@ -26,11 +25,11 @@ from broadcast.speakable.source import document_text
 from gateway import audit, review
 from gateway.clock import now, to_iso
 from gateway.errors import Conflict, Invalid, NotFound
+from push.service.articles import article_for_broadcast
 
 MAX_ID = 2**31 - 1
 # Where an article's text comes from once push/ offers it: an async function taking
 # `article_id` and answering {"title", "body"} (body may be HTML), NotFound when unknown.
-ARTICLE_SOURCE = ("push.service", "article_for_broadcast")
 
 
 async def get_script(*, script_id: int) -> Script:
@@ -94,22 +93,9 @@ async def _document_source(document_id: int) -> tuple[str, str]:
     return doc["title"], document_text(title=doc["title"], doc_no=doc["doc_no"], body=doc["body"])
 
 
-async def article_lookup() -> Any:
-    """push/'s article reader, or None while that domain does not offer one."""
-    module_name, function = ARTICLE_SOURCE
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, function, None)
-
-
 async def _article_source(article_id: int) -> tuple[str, str]:
-    fetch = await article_lookup()
-    if fetch is None:
-        raise Invalid(fields={"article_id": "文章（推送）功能尚未上线，暂不能从文章取文字"})
     try:
-        article = await fetch(article_id=article_id)
+        article = await article_for_broadcast(article_id=article_id)
     except NotFound as exc:
         raise Invalid(fields={"article_id": "没有这篇文章"}) from exc
     title = str(article["title"])

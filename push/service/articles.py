@@ -143,6 +143,13 @@ async def get_article(*, article_id: int) -> Article:
     return article
 
 
+async def article_for_broadcast(*, article_id: int) -> dict[str, str]:
+    """An article's title and HTML body, for a loudspeaker script (broadcast/ reads it aloud
+    after its own review, so the article's review state does not matter here)."""
+    article = await get_article(article_id=article_id)
+    return {"title": article.title, "body": article.content}
+
+
 async def list_articles(
     *, q: str | None = None, page: int = 1, per_page: int = 20, ids: list[int] | None = None
 ) -> tuple[list[Article], int]:

@@ -72,7 +72,7 @@ async def test_bad_scripts_get_field_errors(client: httpx.AsyncClient) -> None:
         {**base, "text": "通知", "targets": {"towns": ["atlantis"]}}, "targets.towns"
     )
     assert "一种范围" in await refused({**base, "text": "通知", "targets": {}}, "targets")
-    assert "尚未上线" in await refused({**base, "article_id": 3}, "article_id")
+    assert "没有这篇文章" in await refused({**base, "article_id": 999999}, "article_id")
     assert "公开文件" in await refused({**base, "document_id": 999999}, "document_id")
     assert await refused({**base, "text": "通知", "repeats": 9}, "repeats") == "数值太大"
     assert await refused({**base, "text": "通知", "rate": 50}, "rate") == "数值太小"
@@ -103,6 +103,33 @@ async def test_a_script_from_a_document_reads_its_running_text(client: httpx.Asy
     assert "八百一十元" in spoken
     assert "810" not in spoken
     assert "申请书" not in spoken  # the attachment list is left out
+
+
+async def test_a_script_from_an_article_reads_its_text_without_markup(
+    client: httpx.AsyncClient,
+) -> None:
+    editor = await sign_in(client, "editor")
+    written = await client.post(
+        "/api/v1/admin/articles",
+        headers=editor,
+        json={
+            "title": "秋季学期招生政策解读",
+            "author": "县教育局",
+            "digest": "招生时间和材料",
+            "content": "<p>报名时间为<strong>8月1日</strong>至8月5日。</p>"
+            "<table><tr><td>材料清单</td></tr></table><p>咨询电话0558-7661234。</p>",
+        },
+    )
+    assert written.status_code == 201, written.text
+    article = written.json()["article"]
+    script = await create_script(client, editor, article_id=article["id"], text=None)
+    assert script["source"] == "article"
+    assert script["source_id"] == str(article["id"])
+    spoken = script["spoken_text"]
+    assert spoken.startswith("秋季学期招生政策解读")
+    assert "八月一日至八月五日" in spoken
+    assert "材料清单" not in spoken  # tables are left out
+    assert "<" not in spoken
 
 
 async def test_the_editor_corrects_the_spoken_text_by_hand(client: httpx.AsyncClient) -> None:
