@@ -308,6 +308,9 @@ async def request_reassignment(
     row = await get_for_staff(actor=actor, consultation_id=consultation_id)
     if row.status == Status.ANSWERED:
         raise Conflict("该咨询已答复，不能申请改派", code="already_answered")
+    if row.department_code is None:
+        # Nothing to move from: a dispatcher assigns an unrouted question directly.
+        raise Conflict("该咨询尚未分派到部门，请直接分派", code="not_assigned")
     if to_department and await get_department(to_department) is None:
         raise Invalid(fields={"to_department": "没有这个部门"})
     if to_department and to_department == row.department_code:

@@ -205,6 +205,14 @@ async def test_a_department_asks_for_reassignment_with_its_reason_and_an_admin_d
     )
     assert approved.json()["request"]["state"] == "approved"
     assert (await Consultation.get(id=c.id)).department_code == "mzj"
+    # An unrouted question has no department to move from: a dispatcher assigns it directly.
+    unrouted = await question(received_at=at("2026-03-02"))
+    refused = await api.post(
+        f"/api/v1/admin/consultations/{unrouted.id}/reassignment-requests",
+        json={"reason": "请分派给民政局"},
+        headers=admin,
+    )
+    assert assert_error(refused, 409)["code"] == "not_assigned"
     # The question has left the department: now it is someone else's (404).
     assert_error(await api.get(f"/api/v1/admin/consultations/{c.id}", headers=dept), 404)
     detail = (await api.get(f"/api/v1/admin/consultations/{c.id}", headers=admin)).json()
