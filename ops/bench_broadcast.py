@@ -31,7 +31,11 @@ from typing import Any
 
 import httpx
 
-from ops.bench_kit import Bench, part
+# At module level: Sanic resolves the bare handler's annotations in this module's globals.
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, raw
+
+from ops.bench_kit import Bench, free_port, part, wait_http
 from ops.bench_wrk import WrkResult, run_wrk, write_requests, write_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,9 +250,6 @@ async def _batch(count: int, workers: int, workdir: Path) -> dict[str, Any]:
 
 
 def _bare(port: int, body_file: Path) -> None:
-    from sanic import Request, Sanic
-    from sanic.response import HTTPResponse, raw
-
     body = body_file.read_bytes()
     app = Sanic("bare_village")
 
@@ -273,14 +274,6 @@ def _subprocess(env: dict[str, str], *args: str, timeout: float) -> dict[str, An
     return data
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _village_reads(
     env: dict[str, str], app_url: str, workdir: Path, seconds: float
 ) -> tuple[WrkResult, WrkResult, int]:
@@ -296,7 +289,7 @@ def _village_reads(
     body_file = workdir / "village-list.json"
     body_file.write_bytes(listed.content)
     script = write_script(workdir)
-    port = _free_port()
+    port = free_port()
     bare = subprocess.Popen(
         [sys.executable, "-m", "ops.bench_broadcast", "bare", "--port", str(port),
          "--body", str(body_file)],
@@ -304,13 +297,7 @@ def _village_reads(
     )  # fmt: skip
     try:
         bare_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(bare_url + "/bare-village", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_http(bare_url + "/bare-village", bare)  # raises if it exits or never answers
         results: list[WrkResult] = []
         for url, path in ((app_url, "/api/v1/village/broadcasts"), (bare_url, "/bare-village")):
             requests = write_requests(workdir / f"village{port}{len(results)}.requests", [path])
