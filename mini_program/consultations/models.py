@@ -128,6 +128,11 @@ class Consultation(Model):
         unique_together = (("resident_id", "client_key"),)
         indexes = (
             ("department_code", "received_at"),
+            # Counting a department's answered (or open) questions: without it the count walks
+            # the status index row by row (366 ms at 100,000 questions, 1 ms with it). Not
+            # (department_code, status, received_at): SQLite then sorts a department's whole
+            # list instead of reading (department_code, received_at) in order.
+            ("department_code", "status"),
             ("status", "due_date"),
             ("channel", "received_at"),
         )
