@@ -5,8 +5,9 @@ loop or in a thread of the server. Every piece it writes is checked: the file ex
 WAV, is not silent, lasts about as long as its text takes at the asked rate, and as long as
 espeak-ng's own command line says the same piece lasts (made alongside, a few milliseconds
 each) — so a piece pyttsx3 cut short is caught, not only one that is missing. A run with a
-bad piece is done again in a fresh child (up to CHILD_RUNS runs) (espeak-ng's output depends on what the same
-process said before, so only a whole clean run makes the same file every time).
+bad piece is done again in a fresh child, up to CHILD_RUNS runs (espeak-ng's output depends
+on what the same process said before, so only a whole clean run makes the same file every
+time).
 """
 
 from __future__ import annotations
