@@ -50,19 +50,8 @@ bp = Blueprint("applications_hall", url_prefix="/hall/apply")
 bp.static("/static", str(Path(__file__).resolve().parent / "static"), name="static")
 
 COOKIE = "gm_kiosk"
-FORM_FIELDS = (
-    "applicant_type",
-    "name",
-    "credit_code",
-    "id_type",
-    "id_number",
-    "phone",
-    "address",
-    "description",
-    "purpose",
-    "format",
-    "delivery",
-)
+# The terminal's form posts exactly the fields the filing schema takes.
+FORM_FIELDS = tuple(ApplicationIn.model_fields)
 
 
 @bp.on_response

@@ -400,24 +400,8 @@ async def contact(request: Request, app_id: int) -> HTTPResponse:
 
 # --- staff entry ---------------------------------------------------------------------------------
 
-ENTRY_FIELDS = (
-    "applicant_type",
-    "name",
-    "credit_code",
-    "org_kind",
-    "id_type",
-    "id_number",
-    "phone",
-    "address",
-    "description",
-    "purpose",
-    "format",
-    "delivery",
-    "channel",
-    "submitted_on",
-    "received_on",
-    "department",
-)
+# The staff entry form posts exactly the fields the staff filing schema takes.
+ENTRY_FIELDS = tuple(StaffApplicationIn.model_fields)
 
 
 async def _entry_page(
